@@ -1,0 +1,67 @@
+import express, { type Express } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import type { KitEventBus } from './core/bus.js';
+import type { Session, SessionLogger } from './core/session.js';
+import { checkReady } from './http/check-ready.js';
+import { checkStartup } from './http/check-startup.js';
+import { docsRouter } from './http/docs.js';
+import { endSession } from './http/end-session.js';
+import { errorHandler, notFound } from './http/errors.js';
+import type { InflightRequests } from './http/inflight.js';
+import { loopbackOnly } from './http/loopback.js';
+import { mountOperations, type OperationHandlers } from './http/operations.js';
+import { EVENTS_PATH } from './http/paths.js';
+import { sendEvent } from './http/send-event.js';
+import { setCredentials } from './http/set-credentials.js';
+import type { LoadedSpec } from './http/spec.js';
+import type { EventStreams } from './http/stream-events.js';
+
+/** Largest request body accepted; credentials bodies are well under 2 KiB. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface AppDependencies {
+  session: Session;
+  bus: KitEventBus;
+  logger: SessionLogger;
+  spec: LoadedSpec;
+  streams: EventStreams;
+  inflight: InflightRequests;
+  /** Check every answer against the spec too (on in tests). */
+  validateResponses?: boolean;
+}
+
+/** Builds the HTTP app; never listens. */
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(deps.inflight.middleware);
+  app.use(docsRouter(deps.spec));
+  app.use(EVENTS_PATH, loopbackOnly);
+  app.use(express.json({ limit: BODY_LIMIT_BYTES }));
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: structuredClone(deps.spec.document) as never,
+      validateRequests: { allowUnknownQueryParameters: true },
+      validateResponses: deps.validateResponses ?? false,
+      ignoreUndocumented: false,
+    }),
+  );
+  const handlers: OperationHandlers = {
+    checkReady: checkReady(deps.session),
+    checkStartup: checkStartup(),
+    setCredentials: setCredentials(deps.session),
+    endSession: endSession(deps.session, deps.logger),
+    sendEvent: sendEvent(deps.bus),
+    streamEvents: (req, res, next) => {
+      deps.inflight.release(res);
+      deps.streams.handler(req, res, next);
+    },
+  };
+  const router = express.Router();
+  mountOperations(router, deps.spec.document, handlers);
+  app.use(router);
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,52 @@
+import type { ListenedEventName, StreamingCredentials } from '../../generated/types.gen.js';
+
+// Kit event names, used unchanged in every interface (bus, HTTP, event stream).
+export const APP_READY_EVENT = 'omni.kit.app.GLOBAL_EVENT_APP_READY';
+export const NEW_FRAME_EVENT = 'omni.usd.StageRenderingEventType.NEW_FRAME';
+export const SESSION_READY_EVENT = 'omni.services.livestream.session.ready';
+export const CLIENT_CONNECTED_EVENT = 'omni.kit.livestream.client_connected:immediate';
+export const CLIENT_DISCONNECTED_EVENT = 'omni.kit.livestream.client_disconnected:immediate';
+export const SESSION_ENDED_EVENT = 'omni.services.livestream.session.ended';
+export const STUN_CREDENTIALS_EVENT = 'omni.services.livestream.session.stun_credentials';
+
+/** The events the session listens for, from the streaming application. */
+export const LISTENED_EVENTS = [
+  APP_READY_EVENT,
+  NEW_FRAME_EVENT,
+  SESSION_READY_EVENT,
+  CLIENT_CONNECTED_EVENT,
+  CLIENT_DISCONNECTED_EVENT,
+] as const satisfies readonly ListenedEventName[];
+
+/** The events the session dispatches, to the streaming application. */
+export const DISPATCHED_EVENTS = [SESSION_ENDED_EVENT, STUN_CREDENTIALS_EVENT] as const;
+
+export type DispatchedEventName = (typeof DISPATCHED_EVENTS)[number];
+export type { ListenedEventName };
+
+// The spec is the source of the listened-for names: this fails to compile if they drift apart.
+type MissingFromList = Exclude<ListenedEventName, (typeof LISTENED_EVENTS)[number]>;
+const _everyListenedEventIsListed: [MissingFromList] extends [never] ? true : never = true;
+void _everyListenedEventIsListed;
+
+/** Why a session ended; carried by `omni.services.livestream.session.ended`. */
+export type EndCause = 'GRACEFUL_SHUTDOWN' | 'RESUME_TIMEOUT' | 'RESUME_DISABLED';
+
+export interface SessionEndedPayload {
+  sessionId: string | null;
+  cause: EndCause;
+}
+
+/** A listened-for event's payload, passed on as the application sent it. */
+export type EventPayload = Record<string, unknown>;
+
+export type KitEventMap = { [K in ListenedEventName]: EventPayload } & {
+  [SESSION_ENDED_EVENT]: SessionEndedPayload;
+  [STUN_CREDENTIALS_EVENT]: StreamingCredentials;
+};
+
+export type KitEventName = keyof KitEventMap;
+
+export function isListenedEvent(name: string): name is ListenedEventName {
+  return (LISTENED_EVENTS as readonly string[]).includes(name);
+}

@@ -1,0 +1,151 @@
+import type { SessionStatus, StreamingCredentials } from '../../generated/types.gen.js';
+import type { KitEventBus } from './bus.js';
+import type { Clock, TimerHandle } from './clock.js';
+import {
+  APP_READY_EVENT,
+  CLIENT_CONNECTED_EVENT,
+  CLIENT_DISCONNECTED_EVENT,
+  NEW_FRAME_EVENT,
+  SESSION_READY_EVENT,
+  type ListenedEventName,
+} from './events.js';
+import { INITIAL_STATE, step, type Effect, type MachineSettings, type SessionInput, type SessionState } from './machine.js';
+import { readiness, type Readiness } from './readiness.js';
+
+/** The part of a pino-style logger the session uses. */
+export interface SessionLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SessionOptions {
+  settings: MachineSettings;
+  clock: Clock;
+  bus: KitEventBus;
+  /** Called once when the session ended with `quitOnSessionEnded`. */
+  onQuit: (exitCode: number) => void;
+  logger: SessionLogger;
+}
+
+const INPUT_OF_EVENT: Record<ListenedEventName, SessionInput> = {
+  [APP_READY_EVENT]: { type: 'appReady' },
+  [NEW_FRAME_EVENT]: { type: 'newFrame' },
+  [SESSION_READY_EVENT]: { type: 'sessionReady' },
+  [CLIENT_CONNECTED_EVENT]: { type: 'clientConnected' },
+  [CLIENT_DISCONNECTED_EVENT]: { type: 'clientDisconnected' },
+};
+
+/**
+ * The effects shell around the pure machine: it feeds inputs from the bus and the HTTP
+ * layer to `step`, keeps the state, and runs the effects (dispatch, timer, quit).
+ */
+export class Session {
+  #state: SessionState = INITIAL_STATE;
+  #credentials: StreamingCredentials | undefined;
+  #resumeTimer: TimerHandle | undefined;
+  #readiness: Readiness;
+  readonly #readinessListeners = new Set<(readiness: Readiness) => void>();
+  readonly #unsubscribe: Array<() => void>;
+
+  constructor(private readonly options: SessionOptions) {
+    this.#readiness = this.readiness();
+    this.#unsubscribe = (Object.keys(INPUT_OF_EVENT) as ListenedEventName[]).map((name) =>
+      options.bus.on(name, () => {
+        this.#apply(INPUT_OF_EVENT[name]);
+      }),
+    );
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The latest credentials, for an in-process application that subscribed late. */
+  get credentials(): StreamingCredentials | undefined {
+    return this.#credentials;
+  }
+
+  readiness(): Readiness {
+    return readiness(this.#state, this.options.settings, this.options.clock.now());
+  }
+
+  endSession(request: { gracefulShutdown?: boolean | null; sessionId?: string | null } = {}): SessionStatus {
+    const result = this.#apply({
+      type: 'endSession',
+      gracefulShutdown: request.gracefulShutdown === true,
+      sessionId: request.sessionId ?? null,
+    });
+    return result.sessionStatus!;
+  }
+
+  setCredentials(credentials: StreamingCredentials): void {
+    this.#apply({ type: 'credentials', credentials });
+  }
+
+  /** Calls `listener` with the new readiness each time its reason changes. */
+  onReadinessChange(listener: (readiness: Readiness) => void): () => void {
+    this.#readinessListeners.add(listener);
+    return () => this.#readinessListeners.delete(listener);
+  }
+
+  dispose(): void {
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    this.#cancelResumeTimer();
+    this.#readinessListeners.clear();
+  }
+
+  #apply(input: SessionInput) {
+    const before = this.#state;
+    const result = step(before, input, { now: this.options.clock.now(), settings: this.options.settings });
+    this.#state = result.state;
+    if (before.phase.name !== result.state.phase.name) {
+      this.options.logger.info({ input: input.type, from: before.phase.name, to: result.state.phase.name }, 'session phase changed');
+    }
+    this.#notifyReadiness();
+    for (const effect of result.effects) this.#run(effect);
+    return result;
+  }
+
+  #notifyReadiness(): void {
+    const now = this.readiness();
+    if (now.reason === this.#readiness.reason) return;
+    this.options.logger.info({ from: this.#readiness.reason, to: now.reason, statusMessage: now.statusMessage }, 'readiness changed');
+    this.#readiness = now;
+    for (const listener of [...this.#readinessListeners]) listener(now);
+  }
+
+  #run(effect: Effect): void {
+    switch (effect.type) {
+      case 'dispatchEnded':
+        this.options.logger.info({ event: effect.event, ...effect.payload }, 'session ended');
+        this.options.bus.emit(effect.event, effect.payload);
+        return;
+      case 'dispatchCredentials':
+        this.#credentials = effect.payload;
+        // Only the fact is logged: credentials are secrets.
+        this.options.logger.info({ event: effect.event, turn: effect.payload.turnDetails !== undefined }, 'credentials received');
+        this.options.bus.emit(effect.event, effect.payload);
+        return;
+      case 'startResumeTimer':
+        this.#cancelResumeTimer();
+        this.#resumeTimer = this.options.clock.setTimeout(() => {
+          this.#resumeTimer = undefined;
+          this.#apply({ type: 'resumeTimerFired' });
+        }, effect.ms);
+        return;
+      case 'cancelResumeTimer':
+        this.#cancelResumeTimer();
+        return;
+      case 'quit':
+        this.options.logger.info({ exitCode: effect.exitCode }, 'quitting: quitOnSessionEnded is set');
+        this.options.onQuit(effect.exitCode);
+        return;
+    }
+  }
+
+  #cancelResumeTimer(): void {
+    if (this.#resumeTimer) this.options.clock.clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = undefined;
+  }
+}

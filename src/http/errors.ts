@@ -1,0 +1,97 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorCode, ErrorResponse, FieldError } from '../../generated/types.gen.js';
+import type { SessionLogger } from '../core/session.js';
+import { CREDS_PATH } from './paths.js';
+
+/** An error with its HTTP answer; every error answer has the shape of `ErrorResponse`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+
+  toBody(): ErrorResponse {
+    return { status: this.status, code: this.code, message: this.message, ...(this.errors?.length ? { errors: this.errors } : {}) };
+  }
+}
+
+const CODE_OF_STATUS: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+interface ForeignError {
+  status?: number;
+  type?: string;
+  limit?: number;
+  message?: string;
+  errors?: Array<{ path?: string; message?: string }>;
+  headers?: Record<string, string>;
+}
+
+/** The one place that maps errors (body parser, validator, ours) to HTTP answers. */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  const e = (typeof error === 'object' && error !== null ? error : {}) as ForeignError;
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return new HttpError(400, 'MALFORMED_JSON', `Request body is not valid JSON: ${e.message ?? 'parse error'}`);
+    case 'entity.too.large':
+      return new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body is larger than ${e.limit} bytes`);
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'Unsupported body encoding');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new HttpError(400, 'VALIDATION_FAILED', e.message ?? 'Request body was not received whole');
+  }
+  const code = e.status === undefined ? undefined : CODE_OF_STATUS[e.status];
+  if (code && Array.isArray(e.errors)) return fromValidator(e.status!, code, e);
+  return new HttpError(500, 'INTERNAL_ERROR', 'Internal server error');
+}
+
+function fromValidator(status: number, code: ErrorCode, e: ForeignError): HttpError {
+  const errors: FieldError[] = (e.errors ?? []).map((fe) => ({ path: fe.path ?? '', message: fe.message ?? '' }));
+  let message = e.message ?? 'Bad request';
+  if (status === 400) message = errors.map(describeFieldError).join('; ') || message;
+  if (status === 415) message = `Unsupported media type ${contentTypeOf(message)}; use application/json`;
+  if (status === 404) message = 'No such endpoint; see /docs';
+  return new HttpError(status, code, message, status === 400 ? errors : undefined, e.headers);
+}
+
+/** "/body/turnDetails/uris/0 must be string" → "turnDetails.uris.0 must be string" */
+function describeFieldError(fe: FieldError): string {
+  const where = fe.path.replace(/^\/(body|query|headers)\/?/, '').replace(/\//g, '.');
+  const what = fe.message.replace(/^'[^']*' /, '');
+  return where ? `${where} ${what}` : `request ${fe.path.replace(/^\//, '')} ${what}`.trim();
+}
+
+function contentTypeOf(message: string): string {
+  const type = /unsupported media type\s*(.*)$/i.exec(message)?.[1]?.trim();
+  return !type || type === 'undefined' ? '(no Content-Type)' : type;
+}
+
+export const notFound: RequestHandler = (_req, _res, next) => {
+  next(new HttpError(404, 'NOT_FOUND', 'No such endpoint; see /docs'));
+};
+
+export function errorHandler(logger: SessionLogger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const httpError = toHttpError(error);
+    if (httpError.status >= 500) logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    const body = httpError.toBody();
+    // A rejected credentials body still answers like the credentials endpoint does.
+    const payload = req.path === CREDS_PATH ? { success: false, errorMessage: body.message, ...body } : body;
+    res.status(httpError.status).set(httpError.headers ?? {}).json(payload);
+  };
+}

@@ -1,0 +1,28 @@
+import type { RequestHandler, Response } from 'express';
+
+/**
+ * Counts answers not yet sent, so that quitting can wait until the caller of endsession
+ * has its answer. Streams leave the count once they start: they never finish by themselves.
+ */
+export class InflightRequests {
+  readonly #pending = new Set<Response>();
+  #waiters: Array<() => void> = [];
+
+  readonly middleware: RequestHandler = (_req, res, next) => {
+    this.#pending.add(res);
+    res.on('close', () => this.release(res));
+    next();
+  };
+
+  release(res: Response): void {
+    if (!this.#pending.delete(res) || this.#pending.size > 0) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.#pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}

@@ -1,0 +1,46 @@
+// Reads the [settings] table of a .kit file as Kit does: nested TOML tables
+// become '/'-joined setting paths. Everything else in the file is Kit's business.
+import { readFileSync } from 'node:fs';
+import { parse } from 'smol-toml';
+import { SettingsError } from './errors.js';
+
+export interface KitEntry {
+  path: string;
+  value: unknown;
+}
+
+export function readKitSettings(file: string): KitEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SettingsError(`Cannot read config file ${file}: ${messageOf(err)}`);
+  }
+  let doc: Record<string, unknown>;
+  try {
+    // bigint integers keep 30 and 30.0 apart, so a float is caught as the wrong type.
+    doc = parse(text, { integersAsBigInt: true, unsafeKeyBehaviour: 'drop' });
+  } catch (err) {
+    throw new SettingsError(`Cannot parse config file ${file}: ${messageOf(err)}`);
+  }
+  const entries: KitEntry[] = [];
+  if (isTable(doc.settings)) flatten(doc.settings, '', entries);
+  return entries;
+}
+
+function flatten(table: Record<string, unknown>, prefix: string, out: KitEntry[]): void {
+  for (const [key, value] of Object.entries(table)) {
+    const path = prefix + key;
+    if (isTable(value)) flatten(value, `${path}/`, out);
+    else out.push({ path, value });
+  }
+}
+
+// Dates and arrays are values, not tables.
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,98 @@
+// The one list of settings. Every source (.kit file, env, args, code) is read
+// through it, so a setting's path, type, range and default live in one place.
+
+export type SettingType = 'bool' | 'int' | 'string';
+
+export interface Settings {
+  quitOnSessionEnded: boolean;
+  resumeTimeoutSeconds: number;
+  waitForSessionReadyEvent: boolean;
+  /** Opt-in: not in the original extension, so it defaults to off. */
+  endSessionOnResumeTimeout: boolean;
+  port: number;
+  /** undefined listens on all interfaces, as Kit's http server does. */
+  host: string | undefined;
+}
+
+export type SettingName = keyof Settings;
+
+export interface SettingSpec {
+  readonly name: SettingName;
+  /** Kit setting path: no leading slash, '/'-separated. */
+  readonly path: string;
+  readonly type: SettingType;
+  readonly default: Settings[SettingName];
+  readonly min?: number;
+  readonly max?: number;
+  readonly env: string;
+  /** Paths of the predecessor omni.services.livestream.nvcf, still accepted. */
+  readonly legacy?: readonly string[];
+  readonly description: string;
+}
+
+export const SESSION_EXT_PREFIX = 'exts/omni.services.livestream.session/';
+export const HTTP_EXT_PREFIX = 'exts/omni.services.transport.server.http/';
+export const LEGACY_PREFIX = 'app/livestream/nvcf/';
+
+export const SETTINGS: readonly SettingSpec[] = Object.freeze([
+  {
+    name: 'quitOnSessionEnded',
+    path: `${SESSION_EXT_PREFIX}quitOnSessionEnded`,
+    type: 'bool',
+    default: true,
+    env: 'LIVESTREAM_SESSION_QUIT_ON_SESSION_ENDED',
+    legacy: [`${LEGACY_PREFIX}quitOnSessionEnded`],
+    description: 'Quit the application when a session ends.',
+  },
+  {
+    name: 'resumeTimeoutSeconds',
+    path: `${SESSION_EXT_PREFIX}resumeTimeoutSeconds`,
+    type: 'int',
+    default: 30,
+    min: 0,
+    // The longest delay a timer can hold (2^31 - 1 ms); more is surely a mistake.
+    max: 2147483,
+    env: 'LIVESTREAM_SESSION_RESUME_TIMEOUT_SECONDS',
+    legacy: [`${LEGACY_PREFIX}sessionResumeTimeoutSeconds`],
+    description: 'Seconds to wait for a client to resume the session (0 = no resumption).',
+  },
+  {
+    name: 'waitForSessionReadyEvent',
+    path: `${SESSION_EXT_PREFIX}waitForSessionReadyEvent`,
+    type: 'bool',
+    default: false,
+    env: 'LIVESTREAM_SESSION_WAIT_FOR_SESSION_READY_EVENT',
+    legacy: [`${LEGACY_PREFIX}waitForCustomReadyEvent`],
+    description: 'Report ready only after an explicit session ready event.',
+  },
+  {
+    name: 'endSessionOnResumeTimeout',
+    path: `${SESSION_EXT_PREFIX}endSessionOnResumeTimeout`,
+    type: 'bool',
+    default: false,
+    env: 'LIVESTREAM_SESSION_END_SESSION_ON_RESUME_TIMEOUT',
+    description: 'End the session by itself when the resume window runs out.',
+  },
+  {
+    name: 'port',
+    path: `${HTTP_EXT_PREFIX}port`,
+    type: 'int',
+    default: 8011,
+    min: 1,
+    max: 65535,
+    env: 'LIVESTREAM_SESSION_PORT',
+    description: 'HTTP port of the REST API server.',
+  },
+  {
+    name: 'host',
+    path: `${HTTP_EXT_PREFIX}host`,
+    type: 'string',
+    default: undefined,
+    env: 'LIVESTREAM_SESSION_HOST',
+    description: 'Interface the REST API server listens on (unset = all interfaces).',
+  },
+] satisfies SettingSpec[]);
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(
+  Object.fromEntries(SETTINGS.map((spec) => [spec.name, spec.default])) as unknown as Settings,
+);

@@ -1,0 +1,272 @@
+import { describe, it, expect } from 'vitest';
+import { isKitArg, loadSettings } from '../../src/settings/load.js';
+import { DEFAULT_SETTINGS } from '../../src/settings/table.js';
+import { writeKit } from './kitFile.js';
+
+const SESSION = 'exts/omni.services.livestream.session';
+const HTTP = 'exts/omni.services.transport.server.http';
+
+describe('loadSettings with no sources', () => {
+  it('returns the defaults and no warnings', () => {
+    expect(loadSettings()).toEqual({ settings: { ...DEFAULT_SETTINGS }, warnings: [] });
+  });
+
+  it('returns a fresh object that does not share DEFAULT_SETTINGS', () => {
+    const { settings } = loadSettings();
+    expect(settings).not.toBe(DEFAULT_SETTINGS);
+    settings.port = 1234;
+    expect(DEFAULT_SETTINGS.port).toBe(8011);
+  });
+});
+
+describe('a .kit config file', () => {
+  it("reads the seed's [settings] table with dotted keys", () => {
+    const file = writeKit(`
+[settings]
+exts."omni.services.livestream.session".quitOnSessionEnded = false
+exts."omni.services.livestream.session".resumeTimeoutSeconds = 12
+exts."omni.services.livestream.session".waitForSessionReadyEvent = true
+exts."omni.services.transport.server.http".port = 9000
+`);
+    const { settings, warnings } = loadSettings({ configFile: file });
+    expect(settings).toMatchObject({
+      quitOnSessionEnded: false,
+      resumeTimeoutSeconds: 12,
+      waitForSessionReadyEvent: true,
+      port: 9000,
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads the same settings written as nested tables', () => {
+    const file = writeKit(`
+[settings.exts."omni.services.livestream.session"]
+resumeTimeoutSeconds = 0
+endSessionOnResumeTimeout = true
+
+[settings.exts."omni.services.transport.server.http"]
+port = 8080
+host = "127.0.0.1"
+`);
+    expect(loadSettings({ configFile: file }).settings).toMatchObject({
+      resumeTimeoutSeconds: 0,
+      endSessionOnResumeTimeout: true,
+      port: 8080,
+      host: '127.0.0.1',
+    });
+  });
+
+  it('reads a realistic .kit file and ignores everything outside our settings', () => {
+    const file = writeKit(`
+[package]
+title = "My Streaming App"
+version = "1.0.0"
+keywords = ["app", "livestream"]
+
+[dependencies]
+"omni.services.livestream.session" = {}
+"omni.kit.livestream.webrtc" = {}
+
+[settings]
+app.window.title = "My Streaming App"
+app.renderer.resolution.width = 1920
+exts."omni.kit.livestream.webrtc".port = 49100
+exts."omni.services.transport.server.http".cors.allow_origins = ["*"]
+exts."omni.services.transport.server.http".port = 8111
+exts."omni.services.livestream.session".quitOnSessionEnded = false
+
+[[test]]
+args = ["--no-window"]
+`);
+    const { settings, warnings } = loadSettings({ configFile: file });
+    expect(settings).toEqual({ ...DEFAULT_SETTINGS, port: 8111, quitOnSessionEnded: false });
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads nothing from a file without a [settings] table', () => {
+    const file = writeKit('[package]\ntitle = "x"\n');
+    expect(loadSettings({ configFile: file })).toEqual({ settings: { ...DEFAULT_SETTINGS }, warnings: [] });
+  });
+
+  it('warns when an unquoted extension name splits the path', () => {
+    const file = writeKit('[settings]\nexts.omni.services.transport.server.http.port = 9000\n');
+    const { settings, warnings } = loadSettings({ configFile: file });
+    expect(settings.port).toBe(8011);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('/exts/omni/services/transport/server/http/port');
+    expect(warnings[0]).toContain('quote the extension name');
+  });
+});
+
+describe('environment variables', () => {
+  it('set every setting', () => {
+    const env = {
+      LIVESTREAM_SESSION_QUIT_ON_SESSION_ENDED: 'FALSE',
+      LIVESTREAM_SESSION_RESUME_TIMEOUT_SECONDS: '+45',
+      LIVESTREAM_SESSION_WAIT_FOR_SESSION_READY_EVENT: '1',
+      LIVESTREAM_SESSION_END_SESSION_ON_RESUME_TIMEOUT: 'True',
+      LIVESTREAM_SESSION_PORT: '9001',
+      LIVESTREAM_SESSION_HOST: '0.0.0.0',
+    };
+    expect(loadSettings({ env }).settings).toEqual({
+      quitOnSessionEnded: false,
+      resumeTimeoutSeconds: 45,
+      waitForSessionReadyEvent: true,
+      endSessionOnResumeTimeout: true,
+      port: 9001,
+      host: '0.0.0.0',
+    });
+  });
+
+  it('count as unset when empty or missing', () => {
+    const env = { LIVESTREAM_SESSION_PORT: '', LIVESTREAM_SESSION_HOST: undefined, PATH: '/usr/bin' };
+    expect(loadSettings({ env }).settings).toEqual({ ...DEFAULT_SETTINGS });
+  });
+});
+
+describe('Kit-style arguments', () => {
+  it("are read exactly as the seed writes them", () => {
+    const args = [
+      `--/${SESSION}/quitOnSessionEnded=true`,
+      `--/${SESSION}/resumeTimeoutSeconds=30`,
+      `--/${SESSION}/waitForSessionReadyEvent=true`,
+      `--/${HTTP}/port=8011`,
+    ];
+    const { settings, warnings } = loadSettings({ args });
+    expect(settings).toEqual({ ...DEFAULT_SETTINGS, waitForSessionReadyEvent: true });
+    expect(warnings).toEqual([]);
+  });
+
+  it('change values away from the defaults', () => {
+    const args = [`--/${SESSION}/quitOnSessionEnded=false`, `--/${SESSION}/resumeTimeoutSeconds=5`, `--/${HTTP}/port=9100`];
+    expect(loadSettings({ args }).settings).toMatchObject({ quitOnSessionEnded: false, resumeTimeoutSeconds: 5, port: 9100 });
+  });
+
+  it('split at the first = so values may contain =', () => {
+    expect(loadSettings({ args: [`--/${HTTP}/host=a=b`] }).settings.host).toBe('a=b');
+  });
+
+  it("ignore other programs' arguments and other extensions' settings", () => {
+    const args = ['--verbose', 'app.kit', '--/app/window/width=1920', `--/${HTTP}/cors/allow_origins=*`, '--/exts/omni.kit.livestream.webrtc/port=1', '--/app/renderer/flag'];
+    expect(loadSettings({ args })).toEqual({ settings: { ...DEFAULT_SETTINGS }, warnings: [] });
+  });
+
+  it('let the last of two equal arguments win', () => {
+    const args = [`--/${HTTP}/port=9000`, `--/${HTTP}/port=9001`];
+    expect(loadSettings({ args }).settings.port).toBe(9001);
+  });
+
+  it('are recognised by their --/ prefix', () => {
+    expect(isKitArg(`--/${HTTP}/port=1`)).toBe(true);
+    expect(isKitArg('--port=1')).toBe(false);
+    expect(isKitArg('-/x=1')).toBe(false);
+  });
+});
+
+describe('overrides from code', () => {
+  it('use the camelCase setting names', () => {
+    const overrides = { resumeTimeoutSeconds: 5, quitOnSessionEnded: false, host: 'localhost', port: 1 };
+    expect(loadSettings({ overrides }).settings).toEqual({ ...DEFAULT_SETTINGS, ...overrides });
+  });
+
+  it('skip undefined values', () => {
+    expect(loadSettings({ overrides: { port: undefined, host: undefined } }).settings).toEqual({ ...DEFAULT_SETTINGS });
+  });
+
+  it('warn about an unknown name and suggest the closest one', () => {
+    const overrides = { resumeTimeout: 5 } as Record<string, unknown>;
+    const { settings, warnings } = loadSettings({ overrides });
+    expect(settings).toEqual({ ...DEFAULT_SETTINGS });
+    expect(warnings).toEqual(['Unknown setting resumeTimeout in overrides; did you mean resumeTimeoutSeconds?']);
+  });
+});
+
+describe('precedence', () => {
+  const file = writeKit(`[settings]\nexts."omni.services.livestream.session".resumeTimeoutSeconds = 1\n`);
+  const env = { LIVESTREAM_SESSION_RESUME_TIMEOUT_SECONDS: '2' };
+  const args = [`--/${SESSION}/resumeTimeoutSeconds=3`];
+  const overrides = { resumeTimeoutSeconds: 4 };
+  const timeout = (sources: Parameters<typeof loadSettings>[0]) => loadSettings(sources).settings.resumeTimeoutSeconds;
+
+  it('rises from defaults to file to env to args to overrides', () => {
+    expect(timeout({})).toBe(30);
+    expect(timeout({ configFile: file })).toBe(1);
+    expect(timeout({ configFile: file, env })).toBe(2);
+    expect(timeout({ configFile: file, env, args })).toBe(3);
+    expect(timeout({ configFile: file, env, args, overrides })).toBe(4);
+  });
+
+  it('does not depend on which sources are skipped', () => {
+    expect(timeout({ configFile: file, args })).toBe(3);
+    expect(timeout({ env, overrides })).toBe(4);
+  });
+
+  it('works per setting, so a later source leaves the others alone', () => {
+    const { settings } = loadSettings({ configFile: file, overrides: { port: 9000 } });
+    expect(settings).toMatchObject({ resumeTimeoutSeconds: 1, port: 9000 });
+  });
+});
+
+describe('legacy omni.services.livestream.nvcf keys', () => {
+  it('are accepted from a config file with a deprecation warning each', () => {
+    const file = writeKit(`
+[settings]
+app.livestream.nvcf.quitOnSessionEnded = false
+app.livestream.nvcf.sessionResumeTimeoutSeconds = 7
+app.livestream.nvcf.waitForCustomReadyEvent = true
+`);
+    const { settings, warnings } = loadSettings({ configFile: file });
+    expect(settings).toMatchObject({ quitOnSessionEnded: false, resumeTimeoutSeconds: 7, waitForSessionReadyEvent: true });
+    expect(warnings).toEqual([
+      `Setting /app/livestream/nvcf/quitOnSessionEnded is deprecated; use /${SESSION}/quitOnSessionEnded`,
+      `Setting /app/livestream/nvcf/sessionResumeTimeoutSeconds is deprecated; use /${SESSION}/resumeTimeoutSeconds`,
+      `Setting /app/livestream/nvcf/waitForCustomReadyEvent is deprecated; use /${SESSION}/waitForSessionReadyEvent`,
+    ]);
+  });
+
+  it('are accepted as arguments', () => {
+    const { settings, warnings } = loadSettings({ args: ['--/app/livestream/nvcf/sessionResumeTimeoutSeconds=9'] });
+    expect(settings.resumeTimeoutSeconds).toBe(9);
+    expect(warnings).toEqual([
+      `Setting /app/livestream/nvcf/sessionResumeTimeoutSeconds is deprecated; use /${SESSION}/resumeTimeoutSeconds`,
+    ]);
+  });
+
+  it('lose to the new key in the same source, whichever comes first', () => {
+    const newFirst = [`--/${SESSION}/resumeTimeoutSeconds=1`, '--/app/livestream/nvcf/sessionResumeTimeoutSeconds=2'];
+    const oldFirst = ['--/app/livestream/nvcf/sessionResumeTimeoutSeconds=2', `--/${SESSION}/resumeTimeoutSeconds=1`];
+    expect(loadSettings({ args: newFirst }).settings.resumeTimeoutSeconds).toBe(1);
+    expect(loadSettings({ args: oldFirst }).settings.resumeTimeoutSeconds).toBe(1);
+  });
+
+  it('still beat the new key of a lower source', () => {
+    const file = writeKit(`[settings]\nexts."omni.services.livestream.session".resumeTimeoutSeconds = 1\n`);
+    const args = ['--/app/livestream/nvcf/sessionResumeTimeoutSeconds=2'];
+    expect(loadSettings({ configFile: file, args }).settings.resumeTimeoutSeconds).toBe(2);
+  });
+
+  it('other than ours are ignored silently', () => {
+    expect(loadSettings({ args: ['--/app/livestream/nvcf/somethingElse=1'] }).warnings).toEqual([]);
+  });
+});
+
+describe('unknown keys', () => {
+  it('of our extension warn with the closest known key, in a config file', () => {
+    const file = writeKit(`[settings]\nexts."omni.services.livestream.session".resumeTimeoutSecond = 5\n`);
+    const { settings, warnings } = loadSettings({ configFile: file });
+    expect(settings.resumeTimeoutSeconds).toBe(30);
+    expect(warnings).toEqual([
+      `Unknown setting /${SESSION}/resumeTimeoutSecond; did you mean /${SESSION}/resumeTimeoutSeconds?`,
+    ]);
+  });
+
+  it('of our extension warn with the closest known key, in arguments', () => {
+    const { warnings } = loadSettings({ args: [`--/${SESSION}/quitOnSessionEnd=false`] });
+    expect(warnings).toEqual([`Unknown setting /${SESSION}/quitOnSessionEnd; did you mean /${SESSION}/quitOnSessionEnded?`]);
+  });
+
+  it('of the http extension are ignored silently, since it has settings we do not read', () => {
+    const file = writeKit(`[settings]\nexts."omni.services.transport.server.http".prt = 5\n`);
+    expect(loadSettings({ configFile: file }).warnings).toEqual([]);
+  });
+});

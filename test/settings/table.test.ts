@@ -1,0 +1,47 @@
+import { describe, it, expect } from 'vitest';
+import { DEFAULT_SETTINGS, SETTINGS } from '../../src/settings/table.js';
+
+describe('the settings table', () => {
+  it('lists every setting once, in the documented order', () => {
+    expect(SETTINGS.map((s) => s.name)).toEqual([
+      'quitOnSessionEnded',
+      'resumeTimeoutSeconds',
+      'waitForSessionReadyEvent',
+      'endSessionOnResumeTimeout',
+      'port',
+      'host',
+    ]);
+  });
+
+  it('uses Kit setting paths without a leading slash', () => {
+    expect(Object.fromEntries(SETTINGS.map((s) => [s.name, s.path]))).toEqual({
+      quitOnSessionEnded: 'exts/omni.services.livestream.session/quitOnSessionEnded',
+      resumeTimeoutSeconds: 'exts/omni.services.livestream.session/resumeTimeoutSeconds',
+      waitForSessionReadyEvent: 'exts/omni.services.livestream.session/waitForSessionReadyEvent',
+      endSessionOnResumeTimeout: 'exts/omni.services.livestream.session/endSessionOnResumeTimeout',
+      port: 'exts/omni.services.transport.server.http/port',
+      host: 'exts/omni.services.transport.server.http/host',
+    });
+  });
+
+  it('gives each setting its own environment variable', () => {
+    const envs = SETTINGS.map((s) => s.env);
+    expect(new Set(envs).size).toBe(envs.length);
+    expect(envs.every((e) => e.startsWith('LIVESTREAM_SESSION_'))).toBe(true);
+  });
+
+  it('has the documented defaults', () => {
+    expect(DEFAULT_SETTINGS).toEqual({
+      quitOnSessionEnded: true,
+      resumeTimeoutSeconds: 30,
+      waitForSessionReadyEvent: false,
+      endSessionOnResumeTimeout: false,
+      port: 8011,
+      host: undefined,
+    });
+  });
+
+  it('keeps its defaults frozen', () => {
+    expect(Object.isFrozen(DEFAULT_SETTINGS)).toBe(true);
+  });
+});

@@ -1,0 +1,74 @@
+import { FakeClock } from '../../src/core/clock.js';
+import { createSessionService, type SessionService } from '../../src/service.js';
+import type { Settings } from '../../src/settings/table.js';
+import { createClient, type Client } from '../../src/client.js';
+import { sendEvent } from '../../generated/sdk.gen.js';
+import type { ListenedEventName } from '../../generated/types.gen.js';
+
+export const silentLogger = { info() {}, warn() {}, error() {} };
+
+export interface RunningService {
+  service: SessionService;
+  clock: FakeClock;
+  client: Client;
+  url: string;
+  exits: number[];
+  /** Sends Kit events through POST /v1/streaming/events, as a streaming app would. */
+  send(...events: ListenedEventName[]): Promise<void>;
+}
+
+/**
+ * A service listening on a free loopback port, with a fake clock, every answer checked
+ * against the spec, and quitting recorded instead of exiting.
+ */
+export async function startService(settings: Partial<Settings> = {}): Promise<RunningService> {
+  const clock = new FakeClock();
+  const exits: number[] = [];
+  const service = createSessionService({
+    settings,
+    clock,
+    logger: silentLogger,
+    validateResponses: true,
+    onExit: (code) => exits.push(code),
+  });
+  const { url } = await service.listen({ host: '127.0.0.1', port: 0 });
+  const client = createClient({ baseUrl: url });
+  const send = async (...events: ListenedEventName[]) => {
+    for (const event of events) {
+      const { response } = await sendEvent({ client, body: { event } });
+      if (response.status !== 202) throw new Error(`event ${event} answered ${response.status}`);
+    }
+  };
+  running.add(service);
+  return { service, clock, client, url, exits, send };
+}
+
+const running = new Set<SessionService>();
+
+/** For afterEach: closes every service started by the test. */
+export async function stopServices(): Promise<void> {
+  await Promise.all([...running].map((s) => s.close()));
+  running.clear();
+}
+
+export const APP_READY = 'omni.kit.app.GLOBAL_EVENT_APP_READY';
+export const NEW_FRAME = 'omni.usd.StageRenderingEventType.NEW_FRAME';
+export const SESSION_READY = 'omni.services.livestream.session.ready';
+export const CLIENT_CONNECTED = 'omni.kit.livestream.client_connected:immediate';
+export const CLIENT_DISCONNECTED = 'omni.kit.livestream.client_disconnected:immediate';
+
+export const SEED_CREDENTIALS = {
+  stunIp: 'stun.example.com',
+  stunPort: 3478,
+  username: 'user',
+  password: 'pass',
+  privateSharedPort: 49100,
+  turnDetails: {
+    username: 'turnuser',
+    password: 'turnpass',
+    uris: ['turns:1.2.3.4:443?transport=tcp', 'turn:1.2.3.4:3478'],
+    relayProtocol: 'TCP',
+    transportPolicy: 'ALL',
+    relayLocation: 'CSP',
+  },
+} as const;
