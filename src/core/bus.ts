@@ -3,7 +3,7 @@ import type { KitEventMap } from './events.js';
 export type Handler<P> = (payload: P) => void;
 
 /** Optional payload where every field of it is optional (the listened-for events). */
-type PayloadArgs<P> = object extends P ? [payload?: P] : [payload: P];
+type PayloadArgs<P> = Record<never, never> extends P ? [payload?: P] : [payload: P];
 
 /**
  * A small synchronous event bus typed by event name, in the manner of carb's event

@@ -59,7 +59,7 @@ export function readiness(state: SessionState, settings: MachineSettings, now: n
   const { reason, statusMessage, httpStatus } = row;
   if (state.phase.name === 'awaitingResume' && row.httpStatus === 200) {
     const msLeft = state.phase.openedAt + settings.resumeTimeoutSeconds * 1000 - now;
-    return { httpStatus: 200, reason: row.reason, statusMessage: row.statusMessage, resumeSecondsLeft: Math.max(0, Math.ceil(msLeft / 1000)) };
+    return { httpStatus: 200, statusMessage: row.statusMessage, reason: row.reason, resumeSecondsLeft: Math.max(0, Math.ceil(msLeft / 1000)) };
   }
-  return { reason, statusMessage, httpStatus } as Readiness;
+  return { httpStatus, statusMessage, reason } as Readiness;
 }

@@ -102,8 +102,10 @@ export class Session {
     if (before.phase.name !== result.state.phase.name) {
       this.options.logger.info({ input: input.type, from: before.phase.name, to: result.state.phase.name }, 'session phase changed');
     }
-    this.#notifyReadiness();
+    // Effects run before readiness listeners hear of the change, so a listener that
+    // re-enters (ends the session, say) never finds an effect of this step still to come.
     for (const effect of result.effects) this.#run(effect);
+    this.#notifyReadiness();
     return result;
   }
 

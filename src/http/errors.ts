@@ -65,13 +65,14 @@ function fromValidator(status: number, code: ErrorCode, e: ForeignError): HttpEr
   if (status === 400) message = errors.map(describeFieldError).join('; ') || message;
   if (status === 415) message = `Unsupported media type ${contentTypeOf(message)}; use application/json`;
   if (status === 404) message = 'No such endpoint; see /docs';
+  if (status === 405) message = `${message.split(' ')[0]} is not allowed here; use ${e.headers?.allow ?? e.headers?.Allow ?? 'another method'}`;
   return new HttpError(status, code, message, status === 400 ? errors : undefined, e.headers);
 }
 
 /** "/body/turnDetails/uris/0 must be string" → "turnDetails.uris.0 must be string" */
 function describeFieldError(fe: FieldError): string {
   const where = fe.path.replace(/^\/(body|query|headers)\/?/, '').replace(/\//g, '.');
-  const what = fe.message.replace(/^'[^']*' /, '');
+  const what = /must have required property/.test(fe.message) ? 'is required' : fe.message.replace(/^'[^']*' /, '');
   return where ? `${where} ${what}` : `request ${fe.path.replace(/^\//, '')} ${what}`.trim();
 }
 
@@ -91,7 +92,8 @@ export function errorHandler(logger: SessionLogger): ErrorRequestHandler {
     if (httpError.status >= 500) logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     const body = httpError.toBody();
     // A rejected credentials body still answers like the credentials endpoint does.
-    const payload = req.path === CREDS_PATH ? { success: false, errorMessage: body.message, ...body } : body;
+    const isCreds = req.method === 'POST' && req.path === CREDS_PATH;
+    const payload = isCreds ? { success: false, errorMessage: body.message, ...body } : body;
     res.status(httpError.status).set(httpError.headers ?? {}).json(payload);
   };
 }

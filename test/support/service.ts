@@ -3,7 +3,8 @@ import { createSessionService, type SessionService } from '../../src/service.js'
 import type { Settings } from '../../src/settings/table.js';
 import { createClient, type Client } from '../../src/client.js';
 import { sendEvent } from '../../generated/sdk.gen.js';
-import type { ListenedEventName } from '../../generated/types.gen.js';
+import type { ListenedEventName, StreamingCredentials } from '../../generated/types.gen.js';
+import { checkResponse } from './contract.js';
 
 export const silentLogger = { info() {}, warn() {}, error() {} };
 
@@ -33,6 +34,11 @@ export async function startService(settings: Partial<Settings> = {}): Promise<Ru
   });
   const { url } = await service.listen({ host: '127.0.0.1', port: 0 });
   const client = createClient({ baseUrl: url });
+  // Every answer the tests receive through the client is checked against the spec.
+  client.interceptors.response.use(async (response, request) => {
+    await checkResponse(request.method, request.url, response);
+    return response;
+  });
   const send = async (...events: ListenedEventName[]) => {
     for (const event of events) {
       const { response } = await sendEvent({ client, body: { event } });
@@ -57,7 +63,7 @@ export const SESSION_READY = 'omni.services.livestream.session.ready';
 export const CLIENT_CONNECTED = 'omni.kit.livestream.client_connected:immediate';
 export const CLIENT_DISCONNECTED = 'omni.kit.livestream.client_disconnected:immediate';
 
-export const SEED_CREDENTIALS = {
+export const SEED_CREDENTIALS: StreamingCredentials = {
   stunIp: 'stun.example.com',
   stunPort: 3478,
   username: 'user',
@@ -71,4 +77,25 @@ export const SEED_CREDENTIALS = {
     transportPolicy: 'ALL',
     relayLocation: 'CSP',
   },
-} as const;
+};
+
+export interface RawRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  path: string;
+  /** Sent as it is, not serialized. */
+  body?: string;
+  contentType?: string;
+}
+
+/** A request with a body of the test's choosing, still through the generated client. */
+export async function raw(running: RunningService, request: RawRequest) {
+  const { response, data, error } = await running.client.request({
+    method: request.method,
+    url: request.path,
+    body: request.body,
+    bodySerializer: null,
+    headers: request.contentType === undefined ? {} : { 'Content-Type': request.contentType },
+    parseAs: 'json',
+  });
+  return { status: response.status, headers: response.headers, body: (data ?? error) as Record<string, any> };
+}

@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { setCredentials } from '../../generated/sdk.gen.js';
+import { STUN_CREDENTIALS_EVENT } from '../../src/core/events.js';
+import { SEED_CREDENTIALS, startService, stopServices } from '../support/service.js';
+import { EventStreamReader } from '../support/sse.js';
+
+afterEach(stopServices);
+
+describe('POST /v1/streaming/creds', () => {
+  it("accepts the seed's example body and answers success", async () => {
+    const running = await startService();
+    const { response, data } = await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
+    expect(response.status).toBe(200);
+    expect(data).toEqual({ success: true, errorMessage: null });
+  });
+
+  it('dispatches stun_credentials with the credentials as payload, on the bus and on the event stream', async () => {
+    const running = await startService();
+    const onBus: unknown[] = [];
+    running.service.bus.on(STUN_CREDENTIALS_EVENT, (payload) => onBus.push(payload));
+    const stream = await EventStreamReader.open(running.client);
+    await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
+    expect(onBus).toEqual([SEED_CREDENTIALS]);
+    expect(await stream.next(STUN_CREDENTIALS_EVENT)).toEqual(SEED_CREDENTIALS);
+    expect(running.service.session.credentials).toEqual(SEED_CREDENTIALS);
+  });
+
+  it('accepts credentials without TURN details', async () => {
+    const running = await startService();
+    const { stunIp, stunPort, username, password } = SEED_CREDENTIALS;
+    const { response } = await setCredentials({ client: running.client, body: { stunIp, stunPort, username, password } });
+    expect(response.status).toBe(200);
+    expect(running.service.session.credentials).toEqual({ stunIp, stunPort, username, password });
+  });
+
+  it('accepts unknown extra fields and passes on only the known ones', async () => {
+    const running = await startService();
+    const body = { ...SEED_CREDENTIALS, region: 'eu', turnDetails: { ...SEED_CREDENTIALS.turnDetails!, ttl: 60 } };
+    const { response } = await setCredentials({ client: running.client, body });
+    expect(response.status).toBe(200);
+    expect(running.service.session.credentials).toEqual(SEED_CREDENTIALS);
+  });
+
+  it('never echoes the credentials in any read endpoint', async () => {
+    const running = await startService();
+    await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
+    for (const path of ['/v1/streaming/ready', '/v1/streaming/startup']) {
+      const text = await (await fetch(running.url + path)).text();
+      expect(text).not.toContain('turnpass');
+      expect(text).not.toContain('"pass"');
+    }
+  });
+});

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** The compiled CLI, as the package's bin runs it. */
+export const CLI = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** The CLI as a child process, its output collected. */
+export class CliProcess {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<Exit>;
+  readonly child: ChildProcess;
+  #lineWaiters: Array<() => void> = [];
+
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (chunk) => this.#append('stdout', String(chunk)));
+    this.child.stderr!.on('data', (chunk) => this.#append('stderr', String(chunk)));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    void this.exited.then(() => this.#wake());
+    running.add(this);
+  }
+
+  #append(stream: 'stdout' | 'stderr', text: string) {
+    this[stream] += text;
+    this.#wake();
+  }
+
+  #wake() {
+    for (const wake of this.#lineWaiters.splice(0)) wake();
+  }
+
+  /** Structured log lines written so far. */
+  logs(): Array<Record<string, unknown>> {
+    return this.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  /** Waits for a log line with this message; fails if the process exits first. */
+  async waitForLog(msg: string): Promise<Record<string, unknown>> {
+    let exited = false;
+    void this.exited.then(() => (exited = true));
+    for (;;) {
+      const line = this.logs().find((l) => l.msg === msg);
+      if (line) return line;
+      if (exited) throw new Error(`exited before logging "${msg}"\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+      await new Promise<void>((resolve) => this.#lineWaiters.push(resolve));
+    }
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM') {
+    this.child.kill(signal);
+  }
+}
+
+const running = new Set<CliProcess>();
+
+/** For afterEach: no child outlives its test. */
+export async function killProcesses(): Promise<void> {
+  for (const p of running) if (p.child.exitCode === null && p.child.signalCode === null) p.kill('SIGKILL');
+  running.clear();
+}
