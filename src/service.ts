@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Express } from 'express';
 import { createApp } from './app.js';
 import { createKitEventBus, type KitEventBus } from './core/bus.js';
@@ -60,6 +60,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const onExit = options.onExit ?? ((code: number) => process.exit(code));
   const inflight = new InflightRequests();
   let server: Server | undefined;
+  const unusedSockets = new Set<Socket>();
   let closing: Promise<void> | undefined;
   let resolveExited!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
@@ -94,13 +95,22 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
         clearTimeout(force);
         resolve();
       });
+      // Node leaves alone both sockets that never sent a request and connections whose
+      // answer is still on its way: close those too, as soon as they are idle.
+      for (const socket of unusedSockets) socket.destroy();
       s.closeIdleConnections();
+      void inflight.whenIdle().then(() => s.closeIdleConnections());
     });
     return closing;
   }
 
   async function listen({ port = settings.port, host = settings.host }: ListenOptions = {}) {
     const s = (server = createServer(app));
+    s.on('connection', (socket: Socket) => {
+      unusedSockets.add(socket);
+      socket.once('close', () => unusedSockets.delete(socket));
+    });
+    s.on('request', (req: IncomingMessage) => unusedSockets.delete(req.socket));
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
       s.listen(port, host, () => {

@@ -4,6 +4,9 @@ import type { Session } from '../core/session.js';
 
 const ACCEPTED: CredentialsResult = { success: true, errorMessage: null };
 
+const CREDENTIAL_FIELDS = ['stunIp', 'stunPort', 'username', 'password', 'privateSharedPort'] as const;
+const TURN_FIELDS = ['username', 'password', 'uris', 'relayProtocol', 'transportPolicy', 'relayLocation'] as const;
+
 export function setCredentials(session: Session): RequestHandler {
   return (req, res) => {
     session.setCredentials(knownFields(req.body as StreamingCredentials));
@@ -13,25 +16,13 @@ export function setCredentials(session: Session): RequestHandler {
 
 /** Unknown extra fields are accepted and ignored: only the documented ones are passed on. */
 function knownFields(body: StreamingCredentials): StreamingCredentials {
-  const { stunIp, stunPort, username, password, privateSharedPort, turnDetails } = body;
-  return {
-    stunIp,
-    stunPort,
-    username,
-    password,
-    ...(privateSharedPort === undefined ? {} : { privateSharedPort }),
-    ...(turnDetails === undefined ? {} : { turnDetails: knownTurnFields(turnDetails) }),
-  };
+  const credentials = pick(body, CREDENTIAL_FIELDS) as StreamingCredentials;
+  if (body.turnDetails !== undefined) credentials.turnDetails = pick(body.turnDetails, TURN_FIELDS) as TurnDetails;
+  return credentials;
 }
 
-function knownTurnFields(turn: TurnDetails): TurnDetails {
-  const { username, password, uris, relayProtocol, transportPolicy, relayLocation } = turn;
-  return {
-    username,
-    password,
-    uris,
-    ...(relayProtocol === undefined ? {} : { relayProtocol }),
-    ...(transportPolicy === undefined ? {} : { transportPolicy }),
-    ...(relayLocation === undefined ? {} : { relayLocation }),
-  };
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) picked[key] = value[key];
+  return picked;
 }

@@ -23,7 +23,9 @@ export class EventStreams {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
+      // The stream holds its connection until it ends; then the socket goes too, so that
+      // closing the server never waits on it.
+      Connection: 'close',
       'X-Accel-Buffering': 'no',
     });
     const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);

@@ -1,5 +1,6 @@
 import { INITIAL_STATE, step, type MachineSettings, type SessionInput, type SessionState, type Step } from '../../src/core/machine.js';
 import type { StreamingCredentials } from '../../generated/types.gen.js';
+import { SEED_CREDENTIALS } from '../support/fixtures.js';
 
 /** The defaults of BEHAVIOUR.md's settings table, plus the opt-in timer off. */
 export const DEFAULTS: MachineSettings = Object.freeze({
@@ -11,21 +12,7 @@ export const DEFAULTS: MachineSettings = Object.freeze({
 
 export const settingsWith = (overrides: Partial<MachineSettings> = {}): MachineSettings => ({ ...DEFAULTS, ...overrides });
 
-export const CREDS: StreamingCredentials = {
-  stunIp: 'stun.example.com',
-  stunPort: 3478,
-  username: 'user',
-  password: 'pass',
-  privateSharedPort: 49100,
-  turnDetails: {
-    username: 'turnuser',
-    password: 'turnpass',
-    uris: ['turns:1.2.3.4:443?transport=tcp', 'turn:1.2.3.4:3478'],
-    relayProtocol: 'TCP',
-    transportPolicy: 'ALL',
-    relayLocation: 'CSP',
-  },
-};
+export const CREDS: StreamingCredentials = SEED_CREDENTIALS;
 
 export const appReady: SessionInput = { type: 'appReady' };
 export const newFrame: SessionInput = { type: 'newFrame' };

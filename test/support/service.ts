@@ -3,7 +3,7 @@ import { createSessionService, type SessionService } from '../../src/service.js'
 import type { Settings } from '../../src/settings/table.js';
 import { createClient, type Client } from '../../src/client.js';
 import { sendEvent } from '../../generated/sdk.gen.js';
-import type { ListenedEventName, StreamingCredentials } from '../../generated/types.gen.js';
+import type { ListenedEventName } from '../../generated/types.gen.js';
 import { checkResponse } from './contract.js';
 
 export const silentLogger = { info() {}, warn() {}, error() {} };
@@ -63,21 +63,7 @@ export const SESSION_READY = 'omni.services.livestream.session.ready';
 export const CLIENT_CONNECTED = 'omni.kit.livestream.client_connected:immediate';
 export const CLIENT_DISCONNECTED = 'omni.kit.livestream.client_disconnected:immediate';
 
-export const SEED_CREDENTIALS: StreamingCredentials = {
-  stunIp: 'stun.example.com',
-  stunPort: 3478,
-  username: 'user',
-  password: 'pass',
-  privateSharedPort: 49100,
-  turnDetails: {
-    username: 'turnuser',
-    password: 'turnpass',
-    uris: ['turns:1.2.3.4:443?transport=tcp', 'turn:1.2.3.4:3478'],
-    relayProtocol: 'TCP',
-    transportPolicy: 'ALL',
-    relayLocation: 'CSP',
-  },
-};
+export { SEED_CREDENTIALS } from './fixtures.js';
 
 export interface RawRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
