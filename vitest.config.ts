@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'contract-tests/**/*.test.ts'],
     // End-to-end suites start real processes; nothing here waits on wall-clock timing.
     testTimeout: 20_000,
     hookTimeout: 20_000,
