@@ -34,6 +34,10 @@ interface ForeignError {
   type?: string;
   limit?: number;
   message?: string;
+  /** http-errors: whether the message is meant for the caller. */
+  expose?: boolean;
+  /** Node's code, e.g. `Z_DATA_ERROR` from a body that does not inflate. */
+  code?: string;
   errors?: Array<{ path?: string; message?: string }>;
   headers?: Record<string, string>;
 }
@@ -56,6 +60,11 @@ export function toHttpError(error: unknown): HttpError {
   }
   const code = e.status === undefined ? undefined : CODE_OF_STATUS[e.status];
   if (code && Array.isArray(e.errors)) return fromValidator(e.status!, code, e);
+  // The body parser's other client errors, e.g. a body that does not decode per its Content-Encoding.
+  if (code && e.expose) {
+    const message = e.code?.startsWith('Z_') ? `Request body does not decode per its Content-Encoding: ${e.message}` : (e.message ?? 'Bad request');
+    return new HttpError(e.status!, code, message);
+  }
   return new HttpError(500, 'INTERNAL_ERROR', 'Internal server error');
 }
 

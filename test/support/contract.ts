@@ -59,3 +59,9 @@ export async function checkResponse(method: string, url: string, response: Respo
   const body = type?.startsWith('text/event-stream') ? '' : await response.clone().text();
   assertMatchesSpec(method, new URL(url).pathname, response.status, type, body);
 }
+
+/** Throws unless `value` matches the named schema of the spec's components. */
+export function assertMatchesSchema(name: string, value: unknown): void {
+  const validate = validatorFor({ $ref: `#/components/schemas/${name}` }, `schema ${name}`);
+  if (!validate(value)) throw new Error(`${JSON.stringify(value)} does not match ${name}: ${ajv.errorsText(validate.errors)}`);
+}
