@@ -43,6 +43,14 @@ export const checkStartup = <ThrowOnError extends boolean = false>(options?: Opt
  * with them as payload. Unknown extra fields are accepted and ignored. Credentials are
  * never logged and never returned by any endpoint.
  *
+ * Beyond the schema, the credentials are checked as WebRTC stacks would check them:
+ * `stunIp` is a host name or IP address (no scheme, no port); each of `turnDetails.uris`
+ * is a STUN or TURN URI per RFC 7064/7065 (`stun:`/`stuns:`/`turn:`/`turns:`, a host,
+ * an optional port in 1-65535, and `?transport=udp|tcp` on TURN URIs only); TURN
+ * URIs need a non-empty TURN username and password; `transportPolicy: RELAY` needs at
+ * least one TURN URI. A body that fails any check is refused with 400 naming the
+ * field, and the credentials set before stay in force.
+ *
  */
 export const setCredentials = <ThrowOnError extends boolean = false>(options: Options<SetCredentialsData, ThrowOnError>) => (options.client ?? client).post<SetCredentialsResponses, SetCredentialsErrors, ThrowOnError>({
     url: '/v1/streaming/creds',

@@ -195,7 +195,7 @@ export type SetCredentialsData = {
 
 export type SetCredentialsErrors = {
     /**
-     * The body is not valid JSON or does not match the schema.
+     * The body is not valid JSON, does not match the schema, or holds credentials a WebRTC stack would refuse.
      */
     400: CredentialsRejection;
     /**

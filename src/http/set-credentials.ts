@@ -1,6 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { CredentialsResult, StreamingCredentials, TurnDetails } from '../../generated/types.gen.js';
+import { credentialsProblems } from '../core/credentials.js';
 import type { Session } from '../core/session.js';
+import { HttpError } from './errors.js';
 
 const ACCEPTED: CredentialsResult = { success: true, errorMessage: null };
 
@@ -8,8 +10,16 @@ const CREDENTIAL_FIELDS = ['stunIp', 'stunPort', 'username', 'password', 'privat
 const TURN_FIELDS = ['username', 'password', 'uris', 'relayProtocol', 'transportPolicy', 'relayLocation'] as const;
 
 export function setCredentials(session: Session): RequestHandler {
-  return (req, res) => {
-    session.setCredentials(knownFields(req.body as StreamingCredentials));
+  return (req, res, next) => {
+    const credentials = knownFields(req.body as StreamingCredentials);
+    // Credentials a WebRTC stack would refuse are refused here; the previous ones stay.
+    const problems = credentialsProblems(credentials);
+    if (problems.length > 0) {
+      const errors = problems.map((p) => ({ path: `/body${p.path}`, message: p.message }));
+      const message = problems.map((p) => `${p.path.slice(1).replace(/\//g, '.')} ${p.message}`).join('; ');
+      return next(new HttpError(400, 'VALIDATION_FAILED', message, errors));
+    }
+    session.setCredentials(credentials);
     res.status(200).json(ACCEPTED);
   };
 }

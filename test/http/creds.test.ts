@@ -50,4 +50,21 @@ describe('POST /v1/streaming/creds', () => {
       expect(text).not.toContain('"pass"');
     }
   });
+
+  it('refuses credentials a WebRTC stack would refuse, naming the field, and keeps the previous ones', async () => {
+    const running = await startService();
+    await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
+    const dispatched: unknown[] = [];
+    running.service.bus.on(STUN_CREDENTIALS_EVENT, (payload) => dispatched.push(payload));
+    const bad = { ...SEED_CREDENTIALS, turnDetails: { ...SEED_CREDENTIALS.turnDetails!, uris: ['stun:stun.example.com'], transportPolicy: 'RELAY' as const } };
+    const { response, error } = await setCredentials({ client: running.client, body: bad });
+    expect(response.status).toBe(400);
+    expect(error).toMatchObject({ success: false, status: 400, code: 'VALIDATION_FAILED', errors: [{ path: '/body/turnDetails/transportPolicy' }] });
+    expect((error as { errorMessage: string }).errorMessage).toMatch(/^turnDetails\.transportPolicy is RELAY/);
+    const badUri = await setCredentials({ client: running.client, body: { ...SEED_CREDENTIALS, turnDetails: { ...SEED_CREDENTIALS.turnDetails!, uris: ['turn:1.2.3.4:99999'] } } });
+    expect(badUri.response.status).toBe(400);
+    expect((badUri.error as { errorMessage: string }).errorMessage).toBe('turnDetails.uris.0 has port 99999, outside 1-65535');
+    expect(running.service.session.credentials).toEqual(SEED_CREDENTIALS);
+    expect(dispatched).toEqual([]);
+  });
 });
