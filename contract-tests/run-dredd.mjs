@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { parse } from 'yaml';
 
 const require = createRequire(import.meta.url);
+const { ACCESS_TOKEN } = require('./dredd-token.cjs');
 const Dredd = require('dredd');
 const namedSkips = require('./dredd-skips.cjs');
 
@@ -25,7 +26,13 @@ async function startService(port) {
     '--/exts/omni.services.transport.server.http/host=127.0.0.1',
     // Dredd ends sessions on purpose: the service must outlive them.
     '--/exts/omni.services.livestream.session/quitOnSessionEnded=false',
-  ], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+    // One stream at a time, so that the 429 transaction can reach the bound.
+    '--/exts/omni.services.livestream.session/maxEventStreams=1',
+  ], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    // With a token, so that the 401 transactions can run; the hooks send it everywhere else.
+    env: { ...process.env, LOG_LEVEL: 'warn', LIVESTREAM_SESSION_ACCESS_TOKEN: ACCESS_TOKEN },
+  });
   let exited = false;
   child.on('exit', () => { exited = true; });
   // Ready to test once the start-up probe answers (as an orchestrator would see it).

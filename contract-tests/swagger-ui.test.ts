@@ -130,7 +130,7 @@ describe('Swagger UI at /docs, in Chromium', () => {
 
       // Every operation of the spec is listed, and nothing else: method + path of each block.
       const expected = specOperations();
-      expect(expected).toHaveLength(6);
+      expect(expected).toHaveLength(8);
       const listed = await page.locator('.swagger-ui .opblock').evaluateAll((blocks) =>
         blocks.map((block) => {
           const method = block.querySelector('.opblock-summary-method')?.textContent?.trim() ?? '?';

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { CheckReadyData, CheckReadyErrors, CheckReadyResponses, CheckStartupData, CheckStartupResponses, EndSessionData, EndSessionErrors, EndSessionResponses, SendEventData, SendEventErrors, SendEventResponses, SetCredentialsData, SetCredentialsErrors, SetCredentialsResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses } from './types.gen.js';
+import type { CheckReadyData, CheckReadyErrors, CheckReadyResponses, CheckStartupData, CheckStartupResponses, EndSessionData, EndSessionErrors, EndSessionResponses, GetMetricsData, GetMetricsResponses, GetStatusData, GetStatusResponses, SendEventData, SendEventErrors, SendEventResponses, SetCredentialsData, SetCredentialsErrors, SetCredentialsResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -53,6 +53,7 @@ export const checkStartup = <ThrowOnError extends boolean = false>(options?: Opt
  *
  */
 export const setCredentials = <ThrowOnError extends boolean = false>(options: Options<SetCredentialsData, ThrowOnError>) => (options.client ?? client).post<SetCredentialsResponses, SetCredentialsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/streaming/creds',
     ...options,
     headers: {
@@ -72,6 +73,7 @@ export const setCredentials = <ThrowOnError extends boolean = false>(options: Op
  *
  */
 export const endSession = <ThrowOnError extends boolean = false>(options?: Options<EndSessionData, ThrowOnError>) => (options?.client ?? client).post<EndSessionResponses, EndSessionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/streaming/endsession',
     ...options,
     headers: {
@@ -88,7 +90,11 @@ export const endSession = <ThrowOnError extends boolean = false>(options?: Optio
  * `readiness` event on every readiness change. Loopback callers only.
  *
  */
-export const streamEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamEventsData, ThrowOnError, StreamEventsResponse>) => (options?.client ?? client).sse.get<StreamEventsResponses, StreamEventsErrors, ThrowOnError>({ url: '/v1/streaming/events', ...options });
+export const streamEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamEventsData, ThrowOnError, StreamEventsResponse>) => (options?.client ?? client).sse.get<StreamEventsResponses, StreamEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/streaming/events',
+    ...options
+});
 
 /**
  * Report an event of the streaming application
@@ -98,6 +104,7 @@ export const streamEvents = <ThrowOnError extends boolean = false>(options?: Opt
  *
  */
 export const sendEvent = <ThrowOnError extends boolean = false>(options: Options<SendEventData, ThrowOnError>) => (options.client ?? client).post<SendEventResponses, SendEventErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/streaming/events',
     ...options,
     headers: {
@@ -105,3 +112,24 @@ export const sendEvent = <ThrowOnError extends boolean = false>(options: Options
         ...options.headers
     }
 });
+
+/**
+ * Why the instance is or is not ready, and what it has seen
+ *
+ * The readiness reason and message, the start-up events seen, connected clients,
+ * seconds left in a resume window, the last session id, whether credentials have been
+ * received (never their values), uptime and the settings that are not secret.
+ * Always 200, whatever the readiness.
+ *
+ */
+export const getStatus = <ThrowOnError extends boolean = false>(options?: Options<GetStatusData, ThrowOnError>) => (options?.client ?? client).get<GetStatusResponses, unknown, ThrowOnError>({ url: '/v1/streaming/status', ...options });
+
+/**
+ * Prometheus metrics
+ *
+ * The Prometheus text exposition format: readiness now and its transitions, sessions
+ * ended by cause, session and resume-window durations, HTTP requests by route and
+ * status, and the process's own figures.
+ *
+ */
+export const getMetrics = <ThrowOnError extends boolean = false>(options?: Options<GetMetricsData, ThrowOnError>) => (options?.client ?? client).get<GetMetricsResponses, unknown, ThrowOnError>({ url: '/metrics', ...options });

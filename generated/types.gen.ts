@@ -30,6 +30,59 @@ export type NotReadyStatus = {
     reason: 'APP_NOT_READY' | 'RTX_NOT_READY' | 'SESSION_READY_EVENT_NOT_RECEIVED' | 'WAITING_FOR_PREVIOUS_CLIENT' | 'SESSION_ENDED';
 };
 
+export type StatusReport = {
+    /**
+     * Whether GET /v1/streaming/ready answers 200 now.
+     */
+    ready: boolean;
+    reason: 'APP_NOT_READY' | 'RTX_NOT_READY' | 'SESSION_READY_EVENT_NOT_RECEIVED' | 'WAITING_FOR_PREVIOUS_CLIENT' | 'SESSION_ENDED' | 'AWAITING_RESUME' | 'SESSION_ACTIVE' | 'READY_FOR_CONNECTION';
+    /**
+     * The statusMessage GET /v1/streaming/ready answers now.
+     */
+    statusMessage: string;
+    /**
+     * open: a session may start or run; awaitingResume: a resume window is open; ended: ended without quitting; recycling: ended, quitting.
+     */
+    phase: 'open' | 'awaitingResume' | 'ended' | 'recycling';
+    startup: {
+        appReady: boolean;
+        /**
+         * A first frame has been rendered.
+         */
+        rtxReady: boolean;
+        /**
+         * Since start-up or the last session end.
+         */
+        sessionReadyEventReceived: boolean;
+    };
+    clients: number;
+    /**
+     * Whole seconds left in the open resume window; null when none is open.
+     */
+    resumeSecondsLeft: number | null;
+    lastSessionId: string | null;
+    /**
+     * Whether credentials have been received; their values are never shown.
+     */
+    credentialsReceived: boolean;
+    uptimeSeconds: number;
+    /**
+     * The settings in force, except secrets (only whether an access token is set).
+     */
+    settings: {
+        quitOnSessionEnded: boolean;
+        resumeTimeoutSeconds: number;
+        waitForSessionReadyEvent: boolean;
+        endSessionOnResumeTimeout: boolean;
+        port: number;
+        host: string | null;
+        accessTokenSet: boolean;
+        headersTimeoutSeconds: number;
+        requestTimeoutSeconds: number;
+        maxEventStreams: number;
+    };
+};
+
 export type StartupStatus = {
     statusMessage: 'Status: Startup endpoint OK';
 };
@@ -143,7 +196,7 @@ export type FieldError = {
     message: string;
 };
 
-export type ErrorCode = 'MALFORMED_JSON' | 'VALIDATION_FAILED' | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL_ERROR';
+export type ErrorCode = 'MALFORMED_JSON' | 'VALIDATION_FAILED' | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'UNAUTHORIZED' | 'TOO_MANY_STREAMS' | 'INTERNAL_ERROR';
 
 export type CheckReadyData = {
     body?: never;
@@ -199,6 +252,10 @@ export type SetCredentialsErrors = {
      */
     400: CredentialsRejection;
     /**
+     * An access token is set and the request does not carry it.
+     */
+    401: CredentialsRejection;
+    /**
      * The body is larger than the limit.
      */
     413: CredentialsRejection;
@@ -232,6 +289,10 @@ export type EndSessionErrors = {
      */
     400: ErrorResponse;
     /**
+     * An access token is set and the request does not carry it.
+     */
+    401: ErrorResponse;
+    /**
      * The body is larger than the limit.
      */
     413: ErrorResponse;
@@ -261,9 +322,17 @@ export type StreamEventsData = {
 
 export type StreamEventsErrors = {
     /**
+     * An access token is set and the request does not carry it.
+     */
+    401: ErrorResponse;
+    /**
      * The caller is not on the loopback interface.
      */
     403: ErrorResponse;
+    /**
+     * As many event streams are open as the maxEventStreams setting allows.
+     */
+    429: ErrorResponse;
 };
 
 export type StreamEventsError = StreamEventsErrors[keyof StreamEventsErrors];
@@ -290,6 +359,10 @@ export type SendEventErrors = {
      */
     400: ErrorResponse;
     /**
+     * An access token is set and the request does not carry it.
+     */
+    401: ErrorResponse;
+    /**
      * The caller is not on the loopback interface.
      */
     403: ErrorResponse;
@@ -313,3 +386,35 @@ export type SendEventResponses = {
 };
 
 export type SendEventResponse = SendEventResponses[keyof SendEventResponses];
+
+export type GetStatusData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/streaming/status';
+};
+
+export type GetStatusResponses = {
+    /**
+     * The status of the instance.
+     */
+    200: StatusReport;
+};
+
+export type GetStatusResponse = GetStatusResponses[keyof GetStatusResponses];
+
+export type GetMetricsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/metrics';
+};
+
+export type GetMetricsResponses = {
+    /**
+     * Metrics in the Prometheus text format.
+     */
+    200: string;
+};
+
+export type GetMetricsResponse = GetMetricsResponses[keyof GetMetricsResponses];

@@ -11,6 +11,7 @@ import { InflightRequests } from './http/inflight.js';
 import { loadSpec } from './http/spec.js';
 import { EventStreams } from './http/stream-events.js';
 import { createLogger } from './logger.js';
+import { ServiceMetrics } from './metrics.js';
 import { loadSettings, type SettingsSources } from './settings/load.js';
 import type { Settings } from './settings/table.js';
 
@@ -31,6 +32,9 @@ export interface SessionServiceOptions extends Omit<SettingsSources, 'overrides'
   closeTimeoutMs?: number;
 }
 
+/** How often Node looks for callers past their headers or request time-out. */
+const CONNECTIONS_CHECK_MS = 1000;
+
 export interface ListenOptions {
   port?: number;
   host?: string;
@@ -40,6 +44,7 @@ export interface SessionService {
   readonly app: Express;
   readonly bus: KitEventBus;
   readonly session: Session;
+  readonly metrics: ServiceMetrics;
   readonly settings: Readonly<Settings>;
   readonly state: SessionState;
   readiness(): Readiness;
@@ -81,8 +86,10 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
         });
     },
   });
-  const streams = new EventStreams(session, bus);
-  const app = createApp({ session, bus, logger, spec: loadSpec(), streams, inflight, validateResponses: options.validateResponses });
+  const streams = new EventStreams(session, bus, settings.maxEventStreams);
+  const metrics = new ServiceMetrics(session, bus);
+  const startedAt = clock.now();
+  const app = createApp({ session, bus, logger, spec: loadSpec(), streams, inflight, settings, clock, startedAt, metrics, validateResponses: options.validateResponses });
 
   function close(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
@@ -105,7 +112,10 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   }
 
   async function listen({ port = settings.port, host = settings.host }: ListenOptions = {}) {
-    const s = (server = createServer(app));
+    const s = (server = createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, app));
+    // Slow or stalled callers lose their connection; the probes never wait behind them.
+    s.headersTimeout = settings.headersTimeoutSeconds * 1000;
+    s.requestTimeout = settings.requestTimeoutSeconds * 1000;
     s.on('connection', (socket: Socket) => {
       unusedSockets.add(socket);
       socket.once('close', () => unusedSockets.delete(socket));
@@ -129,6 +139,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     app,
     bus,
     session,
+    metrics,
     settings,
     get state() {
       return session.state;

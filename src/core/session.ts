@@ -17,7 +17,18 @@ export interface SessionLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
 }
+
+export interface StepRecord {
+  readonly before: SessionState;
+  readonly after: SessionState;
+  readonly input: SessionInput;
+  /** The clock's time of the step, in milliseconds. */
+  readonly now: number;
+}
+
+export type StepListener = (step: StepRecord) => void;
 
 export interface SessionOptions {
   settings: MachineSettings;
@@ -46,6 +57,7 @@ export class Session {
   #resumeTimer: TimerHandle | undefined;
   #readiness: Readiness;
   readonly #readinessListeners = new Set<(readiness: Readiness) => void>();
+  readonly #stepListeners = new Set<StepListener>();
   readonly #unsubscribe: Array<() => void>;
 
   constructor(private readonly options: SessionOptions) {
@@ -89,10 +101,17 @@ export class Session {
     return () => this.#readinessListeners.delete(listener);
   }
 
+  /** Calls `listener` after every step of the machine (for metrics and the like). */
+  onStep(listener: StepListener): () => void {
+    this.#stepListeners.add(listener);
+    return () => this.#stepListeners.delete(listener);
+  }
+
   dispose(): void {
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     this.#cancelResumeTimer();
     this.#readinessListeners.clear();
+    this.#stepListeners.clear();
   }
 
   #apply(input: SessionInput) {
@@ -105,6 +124,7 @@ export class Session {
     // Effects run before readiness listeners hear of the change, so a listener that
     // re-enters (ends the session, say) never finds an effect of this step still to come.
     for (const effect of result.effects) this.#run(effect);
+    for (const listener of [...this.#stepListeners]) listener({ before, after: result.state, input, now: this.options.clock.now() });
     this.#notifyReadiness();
     return result;
   }

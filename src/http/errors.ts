@@ -22,11 +22,13 @@ export class HttpError extends Error {
 
 const CODE_OF_STATUS: Record<number, ErrorCode> = {
   400: 'VALIDATION_FAILED',
+  401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_STREAMS',
 };
 
 interface ForeignError {
@@ -48,7 +50,7 @@ export function toHttpError(error: unknown): HttpError {
   const e = (typeof error === 'object' && error !== null ? error : {}) as ForeignError;
   switch (e.type) {
     case 'entity.parse.failed':
-      return new HttpError(400, 'MALFORMED_JSON', `Request body is not valid JSON: ${e.message ?? 'parse error'}`);
+      return new HttpError(400, 'MALFORMED_JSON', `Request body is not valid JSON${whereParsingFailed(e.message)}`);
     case 'entity.too.large':
       return new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body is larger than ${e.limit} bytes`);
     case 'charset.unsupported':
@@ -66,6 +68,16 @@ export function toHttpError(error: unknown): HttpError {
     return new HttpError(e.status!, code, message);
   }
   return new HttpError(500, 'INTERNAL_ERROR', 'Internal server error');
+}
+
+/**
+ * Where JSON.parse stopped, without the excerpt of the body its message quotes: the body
+ * may hold a password, and error answers never echo secrets.
+ */
+function whereParsingFailed(message: string | undefined): string {
+  const position = /position (\d+)/.exec(message ?? '')?.[1];
+  if (position !== undefined) return ` (at position ${position})`;
+  return /end of (JSON|data) input/i.test(message ?? '') ? ' (it ends too early)' : '';
 }
 
 function fromValidator(status: number, code: ErrorCode, e: ForeignError): HttpError {

@@ -2,6 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import type { KitEventBus } from '../core/bus.js';
 import { DISPATCHED_EVENTS } from '../core/events.js';
 import type { Session } from '../core/session.js';
+import { HttpError } from './errors.js';
 
 /**
  * The open `GET /v1/streaming/events` streams: first the current readiness, then every
@@ -13,13 +14,19 @@ export class EventStreams {
   constructor(
     private readonly session: Session,
     private readonly bus: KitEventBus,
+    /** Most streams open at once: each holds a connection and a subscription. */
+    private readonly max: number = Number.POSITIVE_INFINITY,
   ) {}
 
   get size(): number {
     return this.#open.size;
   }
 
-  readonly handler: RequestHandler = (req, res) => {
+  readonly handler: RequestHandler = (req, res, next) => {
+    if (this.#open.size >= this.max) {
+      const message = `${this.max} event streams are open already, the most the maxEventStreams setting allows`;
+      return next(new HttpError(429, 'TOO_MANY_STREAMS', message, undefined, { 'Retry-After': '5' }));
+    }
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',

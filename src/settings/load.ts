@@ -58,6 +58,11 @@ export function loadSettings(sources: SettingsSources = {}): LoadedSettings {
   for (const layer of layers) {
     for (const [name, value] of layer) (settings as Record<SettingName, Value>)[name] = value;
   }
+  if (settings.headersTimeoutSeconds > settings.requestTimeoutSeconds) {
+    throw new SettingsError(
+      `Invalid value for headersTimeoutSeconds: ${settings.headersTimeoutSeconds} (expected at most requestTimeoutSeconds, ${settings.requestTimeoutSeconds})`,
+    );
+  }
   return { settings, warnings };
 }
 

@@ -12,6 +12,14 @@ export interface Settings {
   port: number;
   /** undefined listens on all interfaces, as Kit's http server does. */
   host: string | undefined;
+  /** Bearer token required on creds, endsession and the event API; undefined = open (as the original). */
+  accessToken: string | undefined;
+  /** Seconds a caller has to send its request headers. */
+  headersTimeoutSeconds: number;
+  /** Seconds a caller has to send its whole request. */
+  requestTimeoutSeconds: number;
+  /** Most event streams open at once. */
+  maxEventStreams: number;
 }
 
 export type SettingName = keyof Settings;
@@ -28,6 +36,8 @@ export interface SettingSpec {
   /** Paths of the predecessor omni.services.livestream.nvcf, still accepted. */
   readonly legacy?: readonly string[];
   readonly description: string;
+  /** Never shown: not in logs, errors, /status or --help defaults. */
+  readonly secret?: boolean;
 }
 
 export const SESSION_EXT_PREFIX = 'exts/omni.services.livestream.session/';
@@ -90,6 +100,45 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     default: undefined,
     env: 'LIVESTREAM_SESSION_HOST',
     description: 'Interface the REST API server listens on (unset = all interfaces).',
+  },
+  {
+    name: 'accessToken',
+    path: `${SESSION_EXT_PREFIX}accessToken`,
+    type: 'string',
+    default: undefined,
+    env: 'LIVESTREAM_SESSION_ACCESS_TOKEN',
+    secret: true,
+    description: 'Bearer token required on creds, endsession and the event API (unset = no token, as the original).',
+  },
+  {
+    name: 'headersTimeoutSeconds',
+    path: `${SESSION_EXT_PREFIX}headersTimeoutSeconds`,
+    type: 'int',
+    default: 10,
+    min: 1,
+    max: 600,
+    env: 'LIVESTREAM_SESSION_HEADERS_TIMEOUT_SECONDS',
+    description: 'Seconds a caller has to send its request headers before its connection is closed.',
+  },
+  {
+    name: 'requestTimeoutSeconds',
+    path: `${SESSION_EXT_PREFIX}requestTimeoutSeconds`,
+    type: 'int',
+    default: 30,
+    min: 1,
+    max: 3600,
+    env: 'LIVESTREAM_SESSION_REQUEST_TIMEOUT_SECONDS',
+    description: 'Seconds a caller has to send its whole request (headers and body).',
+  },
+  {
+    name: 'maxEventStreams',
+    path: `${SESSION_EXT_PREFIX}maxEventStreams`,
+    type: 'int',
+    default: 16,
+    min: 1,
+    max: 10000,
+    env: 'LIVESTREAM_SESSION_MAX_EVENT_STREAMS',
+    description: 'Most event streams (GET /v1/streaming/events) open at once; more answer 429.',
   },
 ] satisfies SettingSpec[]);
 

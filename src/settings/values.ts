@@ -55,7 +55,8 @@ function checkInt(spec: SettingSpec, n: number, key: string, raw: unknown, suffi
 }
 
 function invalid(spec: SettingSpec, key: string, value: unknown, suffix: string): SettingsError {
-  return new SettingsError(`Invalid value for ${key}: ${show(value)} (expected ${expected(spec)})${suffix}`);
+  const shown = spec.secret ? '[redacted]' : show(value);
+  return new SettingsError(`Invalid value for ${key}: ${shown} (expected ${expected(spec)})${suffix}`);
 }
 
 function expected(spec: SettingSpec): string {

@@ -26,6 +26,8 @@ describe('the docs page', () => {
       '/v1/streaming/creds',
       '/v1/streaming/endsession',
       '/v1/streaming/events',
+      '/v1/streaming/status',
+      '/metrics',
     ]);
   });
 });

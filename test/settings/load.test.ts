@@ -107,6 +107,10 @@ describe('environment variables', () => {
       LIVESTREAM_SESSION_END_SESSION_ON_RESUME_TIMEOUT: 'True',
       LIVESTREAM_SESSION_PORT: '9001',
       LIVESTREAM_SESSION_HOST: '0.0.0.0',
+      LIVESTREAM_SESSION_ACCESS_TOKEN: 's3cret-token',
+      LIVESTREAM_SESSION_HEADERS_TIMEOUT_SECONDS: '5',
+      LIVESTREAM_SESSION_REQUEST_TIMEOUT_SECONDS: '20',
+      LIVESTREAM_SESSION_MAX_EVENT_STREAMS: '4',
     };
     expect(loadSettings({ env }).settings).toEqual({
       quitOnSessionEnded: false,
@@ -115,7 +119,20 @@ describe('environment variables', () => {
       endSessionOnResumeTimeout: true,
       port: 9001,
       host: '0.0.0.0',
+      accessToken: 's3cret-token',
+      headersTimeoutSeconds: 5,
+      requestTimeoutSeconds: 20,
+      maxEventStreams: 4,
     });
+  });
+
+  it('never show the access token in an error', () => {
+    expect(() => loadSettings({ overrides: { accessToken: 12345 as never } })).toThrow(/accessToken: \[redacted\]/);
+  });
+
+  it('refuse a headers time-out longer than the request time-out', () => {
+    const env = { LIVESTREAM_SESSION_HEADERS_TIMEOUT_SECONDS: '40', LIVESTREAM_SESSION_REQUEST_TIMEOUT_SECONDS: '30' };
+    expect(() => loadSettings({ env })).toThrow(/headersTimeoutSeconds: 40 \(expected at most requestTimeoutSeconds, 30\)/);
   });
 
   it('count as unset when empty or missing', () => {

@@ -10,6 +10,10 @@ describe('the settings table', () => {
       'endSessionOnResumeTimeout',
       'port',
       'host',
+      'accessToken',
+      'headersTimeoutSeconds',
+      'requestTimeoutSeconds',
+      'maxEventStreams',
     ]);
   });
 
@@ -21,6 +25,10 @@ describe('the settings table', () => {
       endSessionOnResumeTimeout: 'exts/omni.services.livestream.session/endSessionOnResumeTimeout',
       port: 'exts/omni.services.transport.server.http/port',
       host: 'exts/omni.services.transport.server.http/host',
+      accessToken: 'exts/omni.services.livestream.session/accessToken',
+      headersTimeoutSeconds: 'exts/omni.services.livestream.session/headersTimeoutSeconds',
+      requestTimeoutSeconds: 'exts/omni.services.livestream.session/requestTimeoutSeconds',
+      maxEventStreams: 'exts/omni.services.livestream.session/maxEventStreams',
     });
   });
 
@@ -38,6 +46,10 @@ describe('the settings table', () => {
       endSessionOnResumeTimeout: false,
       port: 8011,
       host: undefined,
+      accessToken: undefined,
+      headersTimeoutSeconds: 10,
+      requestTimeoutSeconds: 30,
+      maxEventStreams: 16,
     });
   });
 

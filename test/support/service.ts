@@ -33,12 +33,7 @@ export async function startService(settings: Partial<Settings> = {}): Promise<Ru
     onExit: (code) => exits.push(code),
   });
   const { url } = await service.listen({ host: '127.0.0.1', port: 0 });
-  const client = createClient({ baseUrl: url });
-  // Every answer the tests receive through the client is checked against the spec.
-  client.interceptors.response.use(async (response, request) => {
-    await checkResponse(request.method, request.url, response);
-    return response;
-  });
+  const client = specCheckedClient(url, settings.accessToken);
   const send = async (...events: ListenedEventName[]) => {
     for (const event of events) {
       const { response } = await sendEvent({ client, body: { event } });
@@ -47,6 +42,19 @@ export async function startService(settings: Partial<Settings> = {}): Promise<Ru
   };
   running.add(service);
   return { service, clock, client, url, exits, send };
+}
+
+/**
+ * A generated client whose every answer is checked against the spec; with `token`, it sends
+ * `Authorization: Bearer <token>` on the operations that declare the bearer scheme.
+ */
+export function specCheckedClient(baseUrl: string, token?: string): Client {
+  const client = createClient({ baseUrl, ...(token === undefined ? {} : { auth: token }) });
+  client.interceptors.response.use(async (response, request) => {
+    await checkResponse(request.method, request.url, response);
+    return response;
+  });
+  return client;
 }
 
 const running = new Set<SessionService>();

@@ -1,0 +1,41 @@
+import type { RequestHandler } from 'express';
+import type { StatusReport } from '../../generated/types.gen.js';
+import type { Clock } from '../core/clock.js';
+import type { Session } from '../core/session.js';
+import type { Settings } from '../settings/table.js';
+
+/** What an operator needs to see why an instance is or is not ready; never a secret. */
+export function statusReport(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number): StatusReport {
+  const readiness = session.readiness();
+  const { state } = session;
+  return {
+    ready: readiness.httpStatus === 200,
+    reason: readiness.reason,
+    statusMessage: readiness.statusMessage,
+    phase: state.phase.name,
+    startup: { appReady: state.appReady, rtxReady: state.rtxReady, sessionReadyEventReceived: state.sessionReadyEventReceived },
+    clients: state.clients,
+    resumeSecondsLeft: 'resumeSecondsLeft' in readiness ? (readiness.resumeSecondsLeft ?? null) : null,
+    lastSessionId: state.lastSessionId,
+    credentialsReceived: state.credentialsReceived,
+    uptimeSeconds: Math.max(0, (clock.now() - startedAt) / 1000),
+    settings: {
+      quitOnSessionEnded: settings.quitOnSessionEnded,
+      resumeTimeoutSeconds: settings.resumeTimeoutSeconds,
+      waitForSessionReadyEvent: settings.waitForSessionReadyEvent,
+      endSessionOnResumeTimeout: settings.endSessionOnResumeTimeout,
+      port: settings.port,
+      host: settings.host ?? null,
+      accessTokenSet: settings.accessToken !== undefined,
+      headersTimeoutSeconds: settings.headersTimeoutSeconds,
+      requestTimeoutSeconds: settings.requestTimeoutSeconds,
+      maxEventStreams: settings.maxEventStreams,
+    },
+  };
+}
+
+export function getStatus(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number): RequestHandler {
+  return (_req, res) => {
+    res.set('Cache-Control', 'no-store').status(200).json(statusReport(session, settings, clock, startedAt));
+  };
+}

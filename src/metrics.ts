@@ -1,0 +1,111 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { KitEventBus } from './core/bus.js';
+import { SESSION_ENDED_EVENT } from './core/events.js';
+import { READINESS_TABLE } from './core/readiness.js';
+import type { Session } from './core/session.js';
+
+const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400];
+const RESUME_BUCKETS = [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300];
+
+/**
+ * The service's Prometheus metrics, in a registry of its own (several services may share a
+ * process): readiness now and its transitions, sessions ended by cause, how long sessions
+ * and resume windows last, and request counts.
+ */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<'method' | 'route' | 'status'>;
+
+  constructor(session: Session, bus: KitEventBus, { processMetrics = true } = {}) {
+    const registers = [this.registry];
+    if (processMetrics) collectDefaultMetrics({ register: this.registry });
+
+    const readiness = new Gauge({
+      name: 'livestream_session_readiness',
+      help: 'The readiness row that holds now (1) and those that do not (0), by reason code.',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const now = session.readiness().reason;
+        for (const row of READINESS_TABLE) this.set({ reason: row.reason }, row.reason === now ? 1 : 0);
+      },
+    });
+    void readiness;
+    new Gauge({
+      name: 'livestream_session_ready',
+      help: 'Whether GET /v1/streaming/ready answers 200 now.',
+      registers,
+      collect() {
+        this.set(session.readiness().httpStatus === 200 ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'livestream_session_clients',
+      help: 'Streaming clients connected now.',
+      registers,
+      collect() {
+        this.set(session.state.clients);
+      },
+    });
+    const transitions = new Counter({
+      name: 'livestream_session_readiness_transitions_total',
+      help: 'Readiness changes, by the reason before and after.',
+      labelNames: ['from', 'to'],
+      registers,
+    });
+    const ended = new Counter({
+      name: 'livestream_session_sessions_ended_total',
+      help: 'Sessions ended, by cause (GRACEFUL_SHUTDOWN, RESUME_TIMEOUT, RESUME_DISABLED).',
+      labelNames: ['cause'],
+      registers,
+    });
+    const sessionSeconds = new Histogram({
+      name: 'livestream_session_session_duration_seconds',
+      help: 'From the first client connecting to the session ending.',
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    const resumeSeconds = new Histogram({
+      name: 'livestream_session_resume_wait_seconds',
+      help: 'How long resume windows stayed open, by outcome (resumed or ended).',
+      labelNames: ['outcome'],
+      buckets: RESUME_BUCKETS,
+      registers,
+    });
+    this.#requests = new Counter({
+      name: 'livestream_session_http_requests_total',
+      help: 'HTTP requests answered, by method, route (the spec path, or "unmatched") and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+
+    let readinessNow = session.readiness().reason;
+    session.onReadinessChange((r) => {
+      transitions.inc({ from: readinessNow, to: r.reason });
+      readinessNow = r.reason;
+    });
+    bus.on(SESSION_ENDED_EVENT, (payload) => ended.inc({ cause: payload.cause }));
+
+    let sessionStartedAt: number | undefined;
+    session.onStep(({ before, after, now }) => {
+      if (sessionStartedAt === undefined && after.clients > 0 && after.phase.name === 'open') sessionStartedAt = now;
+      if (before.phase.name === 'awaitingResume' && after.phase.name !== 'awaitingResume') {
+        resumeSeconds.observe({ outcome: after.phase.name === 'open' ? 'resumed' : 'ended' }, (now - before.phase.openedAt) / 1000);
+      }
+      const endedNow = (after.phase.name === 'ended' || after.phase.name === 'recycling') && before.phase.name !== after.phase.name;
+      if (endedNow && sessionStartedAt !== undefined) {
+        sessionSeconds.observe((now - sessionStartedAt) / 1000);
+        sessionStartedAt = undefined;
+      }
+    });
+  }
+
+  countRequest(method: string, route: string, status: number): void {
+    this.#requests.inc({ method, route, status: String(status) });
+  }
+
+  /** The text exposition format, and its content type. */
+  async render(): Promise<{ contentType: string; text: string }> {
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+  }
+}
