@@ -87,7 +87,8 @@ export const endSession = <ThrowOnError extends boolean = false>(options?: Optio
  *
  * First an event `readiness` with the current readiness, then every dispatched event
  * (the SSE `event:` field is the Kit event name, `data:` its JSON payload) and a
- * `readiness` event on every readiness change. Loopback callers only.
+ * `readiness` event on every readiness change. Loopback callers only, unless an access
+ * token is set (then any caller with the token).
  *
  */
 export const streamEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamEventsData, ThrowOnError, StreamEventsResponse>) => (options?.client ?? client).sse.get<StreamEventsResponses, StreamEventsErrors, ThrowOnError>({

@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 /** Secrets that must never reach a log line, wherever they sit in a logged object. */
 export const REDACT_PATHS = [
@@ -20,11 +20,11 @@ export const REDACT_PATHS = [
   'payload.turnDetails',
 ];
 
-export function createLogger(options: LoggerOptions = {}): Logger {
+export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
   return pino({
     name: 'livestream-session',
     level: process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...options,
-  });
+  }, destination as DestinationStream);
 }

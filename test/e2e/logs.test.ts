@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { endSession, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
+import type { StreamingCredentials } from '../../generated/types.gen.js';
+import { CliProcess, freePort, killProcesses } from '../support/process.js';
+import { APP_READY, CLIENT_CONNECTED, NEW_FRAME, specCheckedClient } from '../support/service.js';
+import { EventStreamReader } from '../support/sse.js';
+
+afterEach(killProcesses);
+
+// Distinct values, so that any trace of them in the output is found.
+const TOKEN = 'tok-9f8e7d6c5b4a39281706';
+const SECRETS = {
+  stunUser: 'stun-user-5a1c9e',
+  stunPass: 'stun-pass-83b0f2',
+  turnUser: 'turn-user-c47d21',
+  turnPass: 'turn-pass-e6a913',
+};
+const CREDENTIALS: StreamingCredentials = {
+  stunIp: 'stun.example.com',
+  stunPort: 3478,
+  username: SECRETS.stunUser,
+  password: SECRETS.stunPass,
+  turnDetails: { username: SECRETS.turnUser, password: SECRETS.turnPass, uris: ['turn:1.2.3.4:3478'], transportPolicy: 'ALL' },
+};
+
+describe('logs', () => {
+  it('are JSON lines with levels, record every state change and request, and never hold a secret', async () => {
+    const port = await freePort();
+    const cli = new CliProcess(
+      [`--/exts/omni.services.transport.server.http/port=${port}`, '--/exts/omni.services.livestream.session/quitOnSessionEnded=false'],
+      { LOG_LEVEL: 'debug', LIVESTREAM_SESSION_ACCESS_TOKEN: TOKEN },
+    );
+    await cli.waitForLog('listening');
+    const url = `http://127.0.0.1:${port}`;
+    const client = specCheckedClient(url, TOKEN);
+    const bodies: string[] = [];
+    const post = async (path: string, body: string, authorization = `Bearer ${TOKEN}`) => {
+      const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
+      bodies.push(await res.text());
+      return res.status;
+    };
+
+    const stream = await EventStreamReader.open(client);
+    await sendEvent({ client, body: { event: APP_READY } });
+    await sendEvent({ client, body: { event: NEW_FRAME } });
+    await sendEvent({ client, body: { event: CLIENT_CONNECTED, payload: { password: SECRETS.stunPass } } });
+    expect((await setCredentials({ client, body: CREDENTIALS })).response.status).toBe(200);
+    await stream.next('omni.services.livestream.session.stun_credentials');
+    // Refused bodies that hold the secrets: bad URI, schema violation, malformed JSON, wrong token.
+    expect(await post('/v1/streaming/creds', JSON.stringify({ ...CREDENTIALS, turnDetails: { ...CREDENTIALS.turnDetails, uris: [`turn:${SECRETS.turnPass}:99999`] } }))).toBe(400);
+    expect(await post('/v1/streaming/creds', JSON.stringify({ ...CREDENTIALS, stunPort: SECRETS.stunPass }))).toBe(400);
+    expect(await post('/v1/streaming/creds', `{"username": "${SECRETS.stunUser}", "password": "${SECRETS.stunPass}" oops`)).toBe(400);
+    expect(await post('/v1/streaming/creds', `${SECRETS.turnPass}`)).toBe(400);
+    expect(await post('/v1/streaming/creds', JSON.stringify(CREDENTIALS), `Bearer ${TOKEN}x`)).toBe(401);
+    expect(await post('/v1/streaming/creds', JSON.stringify(CREDENTIALS), `Basic ${Buffer.from(`${SECRETS.stunUser}:${SECRETS.stunPass}`).toString('base64')}`)).toBe(401);
+    await endSession({ client, body: { sessionId: 'log-session', gracefulShutdown: true } });
+    stream.close();
+    cli.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+
+    const output = cli.stdout + cli.stderr;
+    for (const secret of [TOKEN, ...Object.values(SECRETS)]) {
+      expect(output, `the output holds ${secret}`).not.toContain(secret);
+      for (const body of bodies) expect(body, `an error body holds ${secret}`).not.toContain(secret);
+    }
+    expect(output).not.toContain(Buffer.from(`${SECRETS.stunUser}:${SECRETS.stunPass}`).toString('base64'));
+
+    const logs = cli.logs();
+    expect(cli.stdout.trim().split('\n').every((line) => line.startsWith('{'))).toBe(true);
+    expect(logs.every((l) => typeof l.level === 'number' && typeof l.time === 'number' && typeof l.msg === 'string')).toBe(true);
+    const changes = logs.filter((l) => l.msg === 'readiness changed').map((l) => l.to);
+    expect(changes).toEqual(['RTX_NOT_READY', 'READY_FOR_CONNECTION', 'SESSION_ACTIVE', 'WAITING_FOR_PREVIOUS_CLIENT']);
+    expect(logs.some((l) => l.msg === 'session ended' && l.sessionId === 'log-session')).toBe(true);
+    expect(logs.some((l) => l.msg === 'credentials received' && l.turn === true)).toBe(true);
+    const requests = logs.filter((l) => l.msg === 'request').map((l) => `${l.method} ${l.path} ${l.status}`);
+    expect(requests).toEqual(
+      expect.arrayContaining([
+        'POST /v1/streaming/events 202',
+        'POST /v1/streaming/creds 200',
+        'POST /v1/streaming/creds 400',
+        'POST /v1/streaming/creds 401',
+        'POST /v1/streaming/endsession 200',
+      ]),
+    );
+    expect(requests.filter((r) => r === 'POST /v1/streaming/creds 400')).toHaveLength(4);
+  });
+});
