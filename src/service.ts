@@ -56,6 +56,8 @@ export interface SessionService {
   readonly exited: Promise<number>;
 }
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function createSessionService(options: SessionServiceOptions = {}): SessionService {
   const logger = options.logger ?? createLogger();
   const { settings, warnings } = loadSettings({ ...options, overrides: options.settings });
@@ -76,9 +78,9 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     bus,
     logger,
     onQuit: (exitCode) => {
-      // The answer to endsession must reach its caller before the process goes.
-      void inflight
-        .whenIdle()
+      // The answer to endsession must reach its caller before the process goes, and so must
+      // the answers to requests sent at the same time, still unread on other connections.
+      void settle()
         .then(close)
         .then(() => {
           resolveExited(exitCode);
@@ -90,6 +92,21 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const metrics = new ServiceMetrics(session, bus);
   const startedAt = clock.now();
   const app = createApp({ session, bus, logger, spec: loadSpec(), streams, inflight, settings, clock, startedAt, metrics, validateResponses: options.validateResponses });
+
+  /**
+   * Resolves once no answer is pending and a turn of the event loop has brought no new
+   * request: closing idle connections at once would drop requests already delivered to them.
+   * Under traffic that never pauses, it stops waiting after `closeTimeoutMs`.
+   */
+  async function settle(): Promise<void> {
+    const giveUpAt = performance.now() + (options.closeTimeoutMs ?? 5000);
+    do {
+      await inflight.whenIdle();
+      // The first turn reads the connections already readable; the second polls once more.
+      await nextTurn();
+      await nextTurn();
+    } while (!inflight.idle && performance.now() < giveUpAt);
+  }
 
   function close(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {

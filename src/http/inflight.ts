@@ -21,6 +21,10 @@ export class InflightRequests {
     for (const resolve of waiters) resolve();
   }
 
+  get idle(): boolean {
+    return this.#pending.size === 0;
+  }
+
   whenIdle(): Promise<void> {
     if (this.#pending.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));

@@ -1,0 +1,154 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { checkReady, endSession, setCredentials } from '../../generated/sdk.gen.js';
+import type { EndSessionRequest, StreamingCredentials } from '../../generated/types.gen.js';
+import { SEED_CREDENTIALS } from '../support/fixtures.js';
+import type { RunningService } from '../support/service.js';
+import type { Dispatched, ListenedEvent, ModelSettings, SessionModel } from './model.js';
+
+/** The service under test, with what it dispatched on its bus. */
+export interface Real {
+  running: RunningService;
+  dispatched: Dispatched[];
+}
+
+type Command = fc.AsyncCommand<SessionModel, Real>;
+
+export const LISTENED: readonly ListenedEvent[] = [
+  'omni.kit.app.GLOBAL_EVENT_APP_READY',
+  'omni.usd.StageRenderingEventType.NEW_FRAME',
+  'omni.services.livestream.session.ready',
+  'omni.kit.livestream.client_connected:immediate',
+  'omni.kit.livestream.client_disconnected:immediate',
+];
+
+/** The streaming application is up and its session ready. */
+export const UP: readonly ListenedEvent[] = [
+  'omni.kit.app.GLOBAL_EVENT_APP_READY',
+  'omni.usd.StageRenderingEventType.NEW_FRAME',
+  'omni.services.livestream.session.ready',
+];
+
+/** How long a quit may take to run once its answer is out, before the model calls it missing. */
+const QUIT_WAIT_MS = 5_000;
+
+/** After every command: readiness, the dispatched events and the quits agree with the model. */
+async function compare(model: SessionModel, real: Real): Promise<void> {
+  expect(real.dispatched).toEqual(model.dispatched);
+  const expected = model.readiness();
+  if (model.quitting) {
+    // The service closes its server once it quits: readiness is read in process instead.
+    await within(real.running.service.exited, QUIT_WAIT_MS);
+    expect(real.running.exits).toEqual([0]);
+    expect(real.running.service.readiness()).toEqual({ httpStatus: expected.httpStatus, ...expected.body });
+    return;
+  }
+  const { response, data, error } = await checkReady({ client: real.running.client });
+  expect({ httpStatus: response.status, body: data ?? error }).toEqual(expected);
+  expect(real.running.exits).toEqual([]);
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+export class SendEvent implements Command {
+  constructor(readonly event: ListenedEvent) {}
+  check = (m: Readonly<SessionModel>) => !m.quitting;
+  async run(model: SessionModel, real: Real) {
+    model.event(this.event);
+    await real.running.send(this.event);
+    await compare(model, real);
+  }
+  toString = () => `send(${this.event.replace(/^.*\./, '')})`;
+}
+
+class EndSession implements Command {
+  constructor(readonly body: EndSessionRequest | undefined) {}
+  check = (m: Readonly<SessionModel>) => !m.quitting;
+  async run(model: SessionModel, real: Real) {
+    const expected = model.endSession(this.body);
+    const { response, data } = await endSession({ client: real.running.client, ...(this.body ? { body: this.body } : {}) });
+    expect(response.status).toBe(200);
+    expect(data).toEqual({ sessionStatus: expected });
+    await compare(model, real);
+  }
+  toString = () => `endsession(${this.body === undefined ? 'no body' : JSON.stringify(this.body)})`;
+}
+
+class PostCredentials implements Command {
+  constructor(readonly example: CredentialsExample) {}
+  check = (m: Readonly<SessionModel>) => !m.quitting;
+  async run(model: SessionModel, real: Real) {
+    model.credentials(this.example.dispatched);
+    const { response, data } = await setCredentials({ client: real.running.client, body: this.example.body });
+    expect(response.status).toBe(200);
+    expect(data).toEqual({ success: true, errorMessage: null });
+    await compare(model, real);
+  }
+  toString = () => `creds(${this.example.name})`;
+}
+
+class AdvanceClock implements Command {
+  constructor(readonly seconds: number) {}
+  check = (m: Readonly<SessionModel>) => !m.quitting;
+  async run(model: SessionModel, real: Real) {
+    model.advance(this.seconds * 1000);
+    real.running.clock.advanceSeconds(this.seconds);
+    await compare(model, real);
+  }
+  toString = () => `advance(${this.seconds}s)`;
+}
+
+interface CredentialsExample {
+  name: string;
+  body: StreamingCredentials;
+  /** What the streaming application should receive: the documented fields only. */
+  dispatched: unknown;
+}
+
+const MINIMAL = { stunIp: '10.0.0.7', stunPort: 3478, username: 'u', password: 'p' };
+const TURN = { username: 'tu', password: 'tp', uris: ['turn:10.0.0.8:3478'], transportPolicy: 'RELAY' as const, relayLocation: 'GFN' as const };
+
+export const CREDENTIAL_EXAMPLES: readonly CredentialsExample[] = [
+  { name: 'seed example', body: SEED_CREDENTIALS, dispatched: SEED_CREDENTIALS },
+  { name: 'STUN only', body: MINIMAL, dispatched: MINIMAL },
+  {
+    name: 'with unknown fields',
+    body: { ...MINIMAL, privateSharedPort: 49100, region: 'eu-west', turnDetails: { ...TURN, ttlSeconds: 60 } } as StreamingCredentials,
+    dispatched: { ...MINIMAL, privateSharedPort: 49100, turnDetails: TURN },
+  },
+];
+
+export const settingsArbitrary: fc.Arbitrary<ModelSettings> = fc.record({
+  quitOnSessionEnded: fc.boolean(),
+  resumeTimeoutSeconds: fc.integer({ min: 0, max: 5 }),
+  waitForSessionReadyEvent: fc.boolean(),
+  endSessionOnResumeTimeout: fc.boolean(),
+});
+
+const endSessionBody: fc.Arbitrary<EndSessionRequest | undefined> = fc.option(
+  fc.record(
+    { sessionId: fc.constantFrom('session-a', 'session-b', null), gracefulShutdown: fc.constantFrom(true, false, null) },
+    { requiredKeys: [] },
+  ),
+  { nil: undefined, freq: 8 },
+);
+
+/** Seconds in quarters (exact in binary, so the model and the fake clock agree to the millisecond), and 1 ms. */
+const seconds = fc.oneof(fc.integer({ min: 0, max: 24 }).map((quarters) => quarters / 4), fc.constant(0.001));
+
+export const commandArbitraries: Array<fc.Arbitrary<Command>> = [
+  fc.constantFrom(...LISTENED).map((event) => new SendEvent(event)),
+  // App ready and the first frame again, so that most runs get past readiness rows 1 and 2.
+  fc.constantFrom<ListenedEvent>('omni.kit.app.GLOBAL_EVENT_APP_READY', 'omni.usd.StageRenderingEventType.NEW_FRAME').map((e) => new SendEvent(e)),
+  fc.constantFrom<ListenedEvent>('omni.kit.livestream.client_connected:immediate', 'omni.kit.livestream.client_disconnected:immediate').map((e) => new SendEvent(e)),
+  endSessionBody.map((body) => new EndSession(body)),
+  endSessionBody.map((body) => new EndSession(body)),
+  fc.constantFrom(...CREDENTIAL_EXAMPLES).map((example) => new PostCredentials(example)),
+  seconds.map((s) => new AdvanceClock(s)),
+  seconds.map((s) => new AdvanceClock(s)),
+];

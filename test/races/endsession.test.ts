@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkReady, endSession } from '../../generated/sdk.gen.js';
+import type { EndSessionRequest } from '../../generated/types.gen.js';
+import { SESSION_ENDED_EVENT } from '../../src/core/events.js';
+import type { SessionEndedPayload } from '../../src/core/events.js';
+import type { Settings } from '../../src/settings/table.js';
+import { RawConnection } from '../support/raw-http.js';
+import { APP_READY, CLIENT_CONNECTED, CLIENT_DISCONNECTED, NEW_FRAME, startService, stopServices, type RunningService } from '../support/service.js';
+
+afterEach(stopServices);
+
+const CALLS = 20;
+/** Each case runs this many times: an ordering that breaks the rules may show only now and then. */
+const ROUNDS = 10;
+
+async function streamingSession(settings: Partial<Settings>) {
+  const running = await startService({ resumeTimeoutSeconds: 30, ...settings });
+  const ended: SessionEndedPayload[] = [];
+  running.service.bus.on(SESSION_ENDED_EVENT, (payload) => ended.push(payload));
+  await running.send(APP_READY, NEW_FRAME, CLIENT_CONNECTED);
+  return { running, ended };
+}
+
+/** Sends every body at once, each on its own connection; resolves with the answers in the same order. */
+async function endAtOnce(running: RunningService, bodies: EndSessionRequest[]) {
+  const answers = await Promise.all(bodies.map((body) => endSession({ client: running.client, body })));
+  return answers.map(({ response, data }) => {
+    expect(response.status).toBe(200);
+    return data!.sessionStatus;
+  });
+}
+
+async function readiness(running: RunningService) {
+  const { response, data, error } = await checkReady({ client: running.client });
+  return { httpStatus: response.status, ...(data ?? error) };
+}
+
+const graceful = (i: number): EndSessionRequest => ({ sessionId: `s-${i}`, gracefulShutdown: true });
+const notGraceful = (i: number): EndSessionRequest => ({ sessionId: `s-${i}`, gracefulShutdown: false });
+const mixed = (i: number): EndSessionRequest => (i % 2 === 0 ? graceful(i) : notGraceful(i));
+const bodies = (make: (i: number) => EndSessionRequest) => Array.from({ length: CALLS }, (_, i) => make(i));
+
+describe(`${CALLS} endsession calls at once`, () => {
+  it('all graceful, a client connected: every call answers COMPLETE and the session ends once', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { running, ended } = await streamingSession({ quitOnSessionEnded: false });
+      expect(await endAtOnce(running, bodies(graceful))).toEqual(Array(CALLS).fill('COMPLETE'));
+      expect(ended).toHaveLength(1);
+      expect(ended[0]).toMatchObject({ cause: 'GRACEFUL_SHUTDOWN' });
+      expect(await readiness(running)).toMatchObject({ httpStatus: 503, reason: 'WAITING_FOR_PREVIOUS_CLIENT' });
+      await stopServices();
+    }
+  });
+
+  it('none graceful, no window open: every call answers AWAITING_RESUME and one window opens', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { running, ended } = await streamingSession({ quitOnSessionEnded: false });
+      await running.send(CLIENT_DISCONNECTED);
+      expect(await endAtOnce(running, bodies(notGraceful))).toEqual(Array(CALLS).fill('AWAITING_RESUME'));
+      expect(ended).toEqual([]);
+      running.clock.advanceSeconds(29);
+      // Opened once: no later call restarted it.
+      expect(await readiness(running)).toMatchObject({ httpStatus: 200, reason: 'AWAITING_RESUME', resumeSecondsLeft: 1 });
+      await stopServices();
+    }
+  });
+
+  it('none graceful, the window open and not yet run out: every call answers AWAITING_RESUME', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { running, ended } = await streamingSession({ quitOnSessionEnded: false });
+      await running.send(CLIENT_DISCONNECTED);
+      expect(await endAtOnce(running, [notGraceful(0)])).toEqual(['AWAITING_RESUME']);
+      running.clock.advanceSeconds(10);
+      expect(await endAtOnce(running, bodies(notGraceful))).toEqual(Array(CALLS).fill('AWAITING_RESUME'));
+      expect(ended).toEqual([]);
+      expect(await readiness(running)).toMatchObject({ reason: 'AWAITING_RESUME', resumeSecondsLeft: 20 });
+      await stopServices();
+    }
+  });
+
+  it('none graceful, the window run out: every call answers COMPLETE and the session ends once', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { running, ended } = await streamingSession({ quitOnSessionEnded: false });
+      await running.send(CLIENT_DISCONNECTED);
+      expect(await endAtOnce(running, [notGraceful(0)])).toEqual(['AWAITING_RESUME']);
+      running.clock.advanceSeconds(30);
+      expect(await endAtOnce(running, bodies(notGraceful))).toEqual(Array(CALLS).fill('COMPLETE'));
+      expect(ended).toHaveLength(1);
+      expect(ended[0]).toMatchObject({ cause: 'RESUME_TIMEOUT' });
+      expect(await readiness(running)).toMatchObject({ httpStatus: 200, reason: 'READY_FOR_CONNECTION' });
+      await stopServices();
+    }
+  });
+
+  it('graceful and not, the window open: graceful calls answer COMPLETE, the others as their turn came, one end', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { running, ended } = await streamingSession({ quitOnSessionEnded: false });
+      expect(await endAtOnce(running, [notGraceful(99)])).toEqual(['AWAITING_RESUME']);
+      const answers = await endAtOnce(running, bodies(mixed));
+      answers.forEach((answer, i) => {
+        if (mixed(i).gracefulShutdown) expect(answer).toBe('COMPLETE');
+        else expect(['AWAITING_RESUME', 'COMPLETE']).toContain(answer);
+      });
+      expect(ended).toHaveLength(1);
+      expect(ended[0]).toMatchObject({ cause: 'GRACEFUL_SHUTDOWN' });
+      // Whoever came first, the session ended with the client still connected.
+      expect(await readiness(running)).toMatchObject({ httpStatus: 503, reason: 'WAITING_FOR_PREVIOUS_CLIENT' });
+      await stopServices();
+    }
+  });
+
+  it('with quitOnSessionEnded: every call that reached the service gets its answer, the session ends once, then it quits once', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { running, ended } = await streamingSession({ quitOnSessionEnded: true });
+      // A fetch client puts its requests on the wire one event-loop turn apart, and the first
+      // answer (and the quit) may come before the others are sent. Raw connections, opened
+      // and used once beforehand, take all twenty requests to the service in the same instant.
+      const port = Number(new URL(running.url).port);
+      const connections = await Promise.all(Array.from({ length: CALLS }, () => RawConnection.open(port)));
+      for (const connection of connections) connection.sendHead('GET', '/v1/streaming/startup');
+      for (const connection of connections) expect((await connection.response()).status).toBe(200);
+
+      const sent = bodies(mixed);
+      connections.forEach((connection, i) => connection.sendHead('POST', '/v1/streaming/endsession', { body: JSON.stringify(sent[i]) }));
+      const answers = await Promise.all(connections.map((connection) => connection.response()));
+      answers.forEach((answer, i) => {
+        expect(answer.status).toBe(200);
+        const { sessionStatus } = JSON.parse(answer.body) as { sessionStatus: string };
+        if (sent[i]!.gracefulShutdown) expect(sessionStatus).toBe('COMPLETE');
+        else expect(['AWAITING_RESUME', 'COMPLETE']).toContain(sessionStatus);
+      });
+      expect(ended).toHaveLength(1);
+      expect(ended[0]).toMatchObject({ cause: 'GRACEFUL_SHUTDOWN' });
+      expect(await running.service.exited).toBe(0);
+      expect(running.exits).toEqual([0]);
+      expect(running.service.readiness()).toMatchObject({ httpStatus: 503, reason: 'SESSION_ENDED' });
+      await stopServices();
+    }
+  });
+});
