@@ -4,6 +4,16 @@ import { SESSION_ENDED_EVENT } from './core/events.js';
 import { READINESS_TABLE } from './core/readiness.js';
 import type { Session } from './core/session.js';
 
+/** Node's process metrics, collected once per process however many services it runs. */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400];
 const RESUME_BUCKETS = [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300];
 
@@ -16,9 +26,8 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   readonly #requests: Counter<'method' | 'route' | 'status'>;
 
-  constructor(session: Session, bus: KitEventBus, { processMetrics = true } = {}) {
+  constructor(session: Session, bus: KitEventBus) {
     const registers = [this.registry];
-    if (processMetrics) collectDefaultMetrics({ register: this.registry });
 
     const readiness = new Gauge({
       name: 'livestream_session_readiness',
@@ -106,6 +115,7 @@ export class ServiceMetrics {
 
   /** The text exposition format, and its content type. */
   async render(): Promise<{ contentType: string; text: string }> {
-    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+    const text = (await this.registry.metrics()) + (await processMetrics().metrics());
+    return { contentType: this.registry.contentType, text };
   }
 }
