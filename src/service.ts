@@ -81,7 +81,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
         });
     },
   });
-  const streams = new EventStreams(session, bus);
+  const streams = new EventStreams(session, bus, clock);
   const app = createApp({ session, bus, logger, spec: loadSpec(), streams, inflight, validateResponses: options.validateResponses });
 
   function close(): Promise<void> {
