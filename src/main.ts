@@ -18,7 +18,7 @@ Options:
   -v, --version        show the version
 
 Settings (file < environment < --/ arguments):
-${SETTINGS.map((s) => `  --/${s.path}=<${s.type}>\n      env ${s.env}; default ${s.default ?? 'all interfaces'}. ${s.description}`).join('\n')}
+${SETTINGS.map((s) => `  --/${s.path}=<${s.type}>\n      env ${s.env}; default ${s.default ?? 'unset'}. ${s.description}`).join('\n')}
 
 Docs page: http://localhost:8011/docs
 `;

@@ -107,6 +107,10 @@ describe('environment variables', () => {
       LIVESTREAM_SESSION_END_SESSION_ON_RESUME_TIMEOUT: 'True',
       LIVESTREAM_SESSION_PORT: '9001',
       LIVESTREAM_SESSION_HOST: '0.0.0.0',
+      LIVESTREAM_SESSION_APP_STOP_GRACE_SECONDS: '5',
+      LIVESTREAM_SESSION_APP_READY_WHEN: 'output:app ready',
+      LIVESTREAM_SESSION_NEW_FRAME_WHEN: 'tcp:49100',
+      LIVESTREAM_SESSION_SESSION_READY_WHEN: 'http://localhost:9000/ready',
     };
     expect(loadSettings({ env }).settings).toEqual({
       quitOnSessionEnded: false,
@@ -115,6 +119,10 @@ describe('environment variables', () => {
       endSessionOnResumeTimeout: true,
       port: 9001,
       host: '0.0.0.0',
+      appStopGraceSeconds: 5,
+      appReadyWhen: 'output:app ready',
+      newFrameWhen: 'tcp:49100',
+      sessionReadyWhen: 'http://localhost:9000/ready',
     });
   });
 

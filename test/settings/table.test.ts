@@ -10,6 +10,10 @@ describe('the settings table', () => {
       'endSessionOnResumeTimeout',
       'port',
       'host',
+      'appStopGraceSeconds',
+      'appReadyWhen',
+      'newFrameWhen',
+      'sessionReadyWhen',
     ]);
   });
 
@@ -21,6 +25,10 @@ describe('the settings table', () => {
       endSessionOnResumeTimeout: 'exts/omni.services.livestream.session/endSessionOnResumeTimeout',
       port: 'exts/omni.services.transport.server.http/port',
       host: 'exts/omni.services.transport.server.http/host',
+      appStopGraceSeconds: 'exts/omni.services.livestream.session/appStopGraceSeconds',
+      appReadyWhen: 'exts/omni.services.livestream.session/appReadyWhen',
+      newFrameWhen: 'exts/omni.services.livestream.session/newFrameWhen',
+      sessionReadyWhen: 'exts/omni.services.livestream.session/sessionReadyWhen',
     });
   });
 
@@ -38,6 +46,10 @@ describe('the settings table', () => {
       endSessionOnResumeTimeout: false,
       port: 8011,
       host: undefined,
+      appStopGraceSeconds: 10,
+      appReadyWhen: undefined,
+      newFrameWhen: undefined,
+      sessionReadyWhen: undefined,
     });
   });
 
