@@ -25,6 +25,8 @@ export interface SupervisedAppOptions {
 
 /** How long to wait for the app's output to drain once it has exited (its pipes may be held open). */
 const DRAIN_MS = 1000;
+/** How often to look whether the app's process group is empty, once the app itself has exited. */
+const GROUP_POLL_MS = 100;
 
 /**
  * The streaming application as a child process that leads its own process group, so that
@@ -86,39 +88,31 @@ export class SupervisedApp {
   }
 
   async #stop(): Promise<AppExit> {
-    const pgid = this.child.pid;
-    if (pgid === undefined) return this.exited;
     if (!this.#signalGroup('SIGTERM')) return this.exited;
-    let timer: TimerHandle | undefined;
-    const graceOver = new Promise<'grace over'>((resolve) => {
-      timer = this.options.clock.setTimeout(() => resolve('grace over'), this.options.graceMs);
-    });
+    const { clock, graceMs } = this.options;
+    const timers: TimerHandle[] = [];
+    const graceOver = new Promise<'grace over'>((resolve) => timers.push(clock.setTimeout(() => resolve('grace over'), graceMs)));
     if ((await Promise.race([this.exited, graceOver])) !== 'grace over') {
       // The application went; what it started may not have: they get the rest of the grace period.
-      if (this.#groupAlive()) await graceOver;
+      const groupGone = new Promise<void>((resolve) => {
+        const look = () => (this.#signalGroup(0) ? timers.push(clock.setTimeout(look, GROUP_POLL_MS)) : resolve());
+        look();
+      });
+      await Promise.race([graceOver, groupGone]);
     }
-    if (timer) this.options.clock.clearTimeout(timer);
+    for (const timer of timers) clock.clearTimeout(timer);
     this.#signalGroup('SIGKILL');
     return this.exited;
   }
 
   /** False when the group is gone. */
-  #signalGroup(signal: NodeJS.Signals): boolean {
+  #signalGroup(signal: NodeJS.Signals | 0): boolean {
     if (this.child.pid === undefined) return false;
     try {
       this.#killGroup(this.child.pid, signal);
       return true;
     } catch {
       return false; // ESRCH: nobody left in the group
-    }
-  }
-
-  #groupAlive(): boolean {
-    try {
-      this.#killGroup(this.child.pid!, 0);
-      return true;
-    } catch {
-      return false;
     }
   }
 

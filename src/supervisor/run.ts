@@ -125,7 +125,11 @@ export function supervise(options: SuperviseOptions): Supervision {
     const code = exitCodeForAppExit(exit);
     logger.warn({ ...exit, exitCode: code }, 'application exited by itself: recycle the instance');
     service.session.appExited();
-    shuttingDown = service.close().then(() => options.exit(code));
+    // Whatever it started goes with it.
+    shuttingDown = app
+      .stop()
+      .then(() => service.close())
+      .then(() => options.exit(code));
   });
 
   return { app, shutDown };

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import { exitCodeForAppExit, SupervisedApp } from '../../src/supervisor/child.js';
@@ -91,6 +93,29 @@ describe('a supervised application', () => {
     expect(isGone(grandchild)).toBe(false);
     clock.advance(1);
     expect(await stopping).toEqual({ code: null, signal: 'SIGKILL' });
+    await vi.waitFor(() => expect(isGone(grandchild)).toBe(true), { timeout: 5000, interval: 10 });
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('leaves what it started the rest of the grace period after it exits, then kills it', async () => {
+    // The app obeys SIGTERM; the process it started ignores it and writes its pid to a file once it does.
+    const pidFile = join(mkdtempSync(join(tmpdir(), 'livestream-pid-')), 'pid');
+    const script = `
+      process.on('SIGTERM', () => process.exit(0));
+      const { spawn } = require('node:child_process');
+      spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); require('node:fs').writeFileSync('${pidFile}', String(process.pid)); setInterval(() => {}, 1000)"], { stdio: 'ignore' });
+      setInterval(() => {}, 1000);
+    `;
+    const { app, clock } = startApp(script, 10_000);
+    await vi.waitFor(() => expect(existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '').toBe(true), { timeout: 10_000, interval: 10 });
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    const stopping = app.stop();
+    expect(await app.exited).toEqual({ code: 0, signal: null });
+    await vi.waitFor(() => expect(clock.pendingTimers).toBe(2), { timeout: 5000, interval: 10 }); // grace, and a look at the group
+    clock.advance(9_999);
+    expect(isGone(grandchild)).toBe(false);
+    clock.advance(1);
+    expect(await stopping).toEqual({ code: 0, signal: null });
     await vi.waitFor(() => expect(isGone(grandchild)).toBe(true), { timeout: 5000, interval: 10 });
     expect(clock.pendingTimers).toBe(0);
   });

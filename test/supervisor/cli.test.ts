@@ -109,7 +109,8 @@ describe('livestream-session -- <command>: the streaming application as a superv
     );
     expect((await checkReady({ client })).error).toMatchObject({ reason: 'APP_NOT_READY' });
     go();
-    await cli.waitForOutput('[my.app] app ready\nfirst frame\n');
+    await cli.waitForOutput('[my.app] app ready\n');
+    await cli.waitForOutput('\nfirst frame\n');
     await cli.waitForOutput('"to":"READY_FOR_CONNECTION"');
     expect(cli.logs().filter((l) => l.msg === 'readiness rule held').map((l) => l.setting).sort()).toEqual(['appReadyWhen', 'newFrameWhen']);
     const ready = await checkReady({ client });
