@@ -1,6 +1,6 @@
 // The one list of settings. Every source (.kit file, env, args, code) is read
 // through it, so a setting's path, type, range and default live in one place.
-import { parseReadyRule, READY_RULE_FORMS } from '../supervisor/ready-rules.js';
+import { parseReadyRule, READY_RULE_FORMS, READY_RULE_SETTINGS } from '../supervisor/ready-rules.js';
 
 export type SettingType = 'bool' | 'int' | 'string';
 
@@ -117,14 +117,8 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     env: 'LIVESTREAM_SESSION_APP_STOP_GRACE_SECONDS',
     description: 'Supervisor: seconds the application has to exit after SIGTERM before SIGKILL.',
   },
-  ...(
-    [
-      ['appReadyWhen', 'LIVESTREAM_SESSION_APP_READY_WHEN', 'omni.kit.app.GLOBAL_EVENT_APP_READY'],
-      ['newFrameWhen', 'LIVESTREAM_SESSION_NEW_FRAME_WHEN', 'omni.usd.StageRenderingEventType.NEW_FRAME'],
-      ['sessionReadyWhen', 'LIVESTREAM_SESSION_SESSION_READY_WHEN', 'omni.services.livestream.session.ready'],
-    ] as const
-  ).map(
-    ([name, env, event]): SettingSpec => ({
+  ...READY_RULE_SETTINGS.map(
+    ({ name, env, event }): SettingSpec => ({
       name,
       path: `${SESSION_EXT_PREFIX}${name}`,
       type: 'string',

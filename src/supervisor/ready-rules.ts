@@ -1,6 +1,14 @@
 // What the supervised application does that counts as one of its Kit events, for apps
 // that cannot (or need not) call the local event API: a line it prints, a port it opens,
 // a URL that answers.
+import { APP_READY_EVENT, NEW_FRAME_EVENT, SESSION_READY_EVENT } from '../core/events.js';
+
+/** The settings that hold a rule, and the Kit event each raises. */
+export const READY_RULE_SETTINGS = [
+  { name: 'appReadyWhen', env: 'LIVESTREAM_SESSION_APP_READY_WHEN', event: APP_READY_EVENT },
+  { name: 'newFrameWhen', env: 'LIVESTREAM_SESSION_NEW_FRAME_WHEN', event: NEW_FRAME_EVENT },
+  { name: 'sessionReadyWhen', env: 'LIVESTREAM_SESSION_SESSION_READY_WHEN', event: SESSION_READY_EVENT },
+] as const;
 
 export type ReadyRule =
   | { readonly kind: 'output'; readonly pattern: RegExp }

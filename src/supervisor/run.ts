@@ -1,10 +1,10 @@
 import type { Clock } from '../core/clock.js';
-import { APP_READY_EVENT, NEW_FRAME_EVENT, SESSION_READY_EVENT, type ListenedEventName } from '../core/events.js';
+import type { ListenedEventName } from '../core/events.js';
 import type { SessionService } from '../service.js';
 import type { Settings } from '../settings/table.js';
 import { exitCodeForAppExit, SupervisedApp, type AppExit } from './child.js';
 import { watchRule, type ProbeDeps } from './probes.js';
-import { parseReadyRule, type ReadyRule } from './ready-rules.js';
+import { parseReadyRule, READY_RULE_SETTINGS, type ReadyRule } from './ready-rules.js';
 
 /** The environment variable that gives the application the base URL of the local event API. */
 export const SESSION_URL_ENV = 'LIVESTREAM_SESSION_URL';
@@ -20,15 +20,9 @@ export interface SupervisorLogger {
   warn(obj: object, msg?: string): void;
 }
 
-const RULES = [
-  ['appReadyWhen', APP_READY_EVENT],
-  ['newFrameWhen', NEW_FRAME_EVENT],
-  ['sessionReadyWhen', SESSION_READY_EVENT],
-] as const satisfies ReadonlyArray<readonly [keyof Settings, ListenedEventName]>;
-
 /** The readiness rules set, with the event each raises. */
 export function readyRules(settings: Readonly<Settings>): Array<{ setting: string; rule: ReadyRule; event: ListenedEventName }> {
-  return RULES.flatMap(([setting, event]) => {
+  return READY_RULE_SETTINGS.flatMap(({ name: setting, event }) => {
     const text = settings[setting];
     if (text === undefined) return [];
     const rule = parseReadyRule(text);
