@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,16 @@ const EXT = '--/exts/omni.services.livestream.session';
 const HTTP = '--/exts/omni.services.transport.server.http';
 const FAKE_APP = fileURLToPath(new URL('../fixtures/fake-app.mjs', import.meta.url));
 
+/** The generated client for the CLI on `port`, every answer checked against the spec. */
+function specCheckedClient(port: number) {
+  const client = createClient({ baseUrl: `http://127.0.0.1:${port}` });
+  client.interceptors.response.use(async (response, request) => {
+    await checkResponse(request.method, request.url, response);
+    return response;
+  });
+  return client;
+}
+
 /** The CLI supervising the fake streaming app; the app reports ready once `go()` is called. */
 async function supervised(appFlags: string[] = [], settings: string[] = []) {
   const port = await freePort();
@@ -33,11 +44,7 @@ async function supervised(appFlags: string[] = [], settings: string[] = []) {
     ...appFlags,
   ]);
   await cli.waitForLog('listening');
-  const client = createClient({ baseUrl: `http://127.0.0.1:${port}` });
-  client.interceptors.response.use(async (response, request) => {
-    await checkResponse(request.method, request.url, response);
-    return response;
-  });
+  const client = specCheckedClient(port);
   const send = async (event: ListenedEventName) => {
     expect((await sendEvent({ client, body: { event } })).response.status).toBe(202);
   };
@@ -141,6 +148,31 @@ describe('livestream-session -- <command>: the streaming application as a superv
     expect(cli.stderr).toContain('exts/omni.services.livestream.session/appReadyWhen');
     expect(cli.stderr).toContain('"output:(oops"');
     expect(cli.stdout).not.toContain('fake-app');
+  });
+
+  it('tries tcp: and http: rules without a command too, beside an app it does not run', async () => {
+    const app = createServer((_req, res) => res.writeHead(204).end());
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    try {
+      const appPort = (app.address() as { port: number }).port;
+      const port = await freePort();
+      const cli = new CliProcess([
+        `${HTTP}/port=${port}`,
+        `${EXT}/appReadyWhen=tcp:127.0.0.1:${appPort}`,
+        `${EXT}/newFrameWhen=http://127.0.0.1:${appPort}/frame`,
+      ]);
+      await cli.waitForOutput('"to":"READY_FOR_CONNECTION"');
+      expect((await checkReady({ client: specCheckedClient(port) })).response.status).toBe(200);
+    } finally {
+      app.closeAllConnections();
+      app.close();
+    }
+  });
+
+  it('stops start-up with exit code 2 on an output: rule without a command to watch', async () => {
+    const cli = new CliProcess([`${EXT}/appReadyWhen=output:app ready`]);
+    expect(await cli.exited).toEqual({ code: 2, signal: null });
+    expect(cli.stderr).toContain('appReadyWhen is an output: rule, which needs a command');
   });
 
   it('stops start-up with exit code 2 when -- has no command after it', async () => {
