@@ -19,8 +19,6 @@ export interface SupervisedAppOptions {
   graceMs: number;
   /** Each whole line the application writes, without its line ending. */
   onLine?: (stream: OutputStream, line: string) => void;
-  /** Signals a process group; `process.kill` with a negative pid by default. */
-  killGroup?: (pgid: number, signal: NodeJS.Signals | 0) => void;
 }
 
 /** How long to wait for the app's output to drain once it has exited (its pipes may be held open). */
@@ -39,10 +37,8 @@ export class SupervisedApp {
   readonly exited: Promise<AppExit>;
   #exit: AppExit | undefined;
   #stopping: Promise<AppExit> | undefined;
-  readonly #killGroup: (pgid: number, signal: NodeJS.Signals | 0) => void;
 
   constructor(private readonly options: SupervisedAppOptions) {
-    this.#killGroup = options.killGroup ?? ((pgid, signal) => process.kill(-pgid, signal));
     this.child = spawn(options.command, [...options.args], { env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const outputDone = (['stdout', 'stderr'] as const).map((stream) => {
       const lines = createInterface({ input: this.child[stream]!, crlfDelay: Infinity });
@@ -50,10 +46,10 @@ export class SupervisedApp {
       return new Promise<void>((resolve) => lines.once('close', resolve));
     });
     this.exited = new Promise<AppExit>((resolve) => {
-      // A command that cannot start has no exit: report it as a shell does (127).
-      this.child.once('error', (err) => {
+      // A command that cannot start has no exit: report it as a shell does (127). Other
+      // errors (a signal that could not be sent) change nothing: the exit still comes.
+      this.child.on('error', () => {
         if (this.child.pid === undefined) resolve({ code: 127, signal: null });
-        else void err;
       });
       this.child.once('exit', (code, signal) => {
         const exit = { code, signal };
@@ -109,7 +105,7 @@ export class SupervisedApp {
   #signalGroup(signal: NodeJS.Signals | 0): boolean {
     if (this.child.pid === undefined) return false;
     try {
-      this.#killGroup(this.child.pid, signal);
+      process.kill(-this.child.pid, signal);
       return true;
     } catch {
       return false; // ESRCH: nobody left in the group
