@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 /** Secrets that must never reach a log line, wherever they sit in a logged object. */
 export const REDACT_PATHS = [
@@ -20,11 +20,20 @@ export const REDACT_PATHS = [
   'payload.turnDetails',
 ];
 
-export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino({
+export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
+  const settings: LoggerOptions = {
     name: 'livestream-session',
     level: process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...options,
-  });
+  };
+  return destination ? pino(settings, destination) : pino(settings);
+}
+
+/**
+ * The CLI's logger writes each line as it logs it, so that its lines and the supervised
+ * application's output, passed through to the same stdout, keep the order they happened in.
+ */
+export function createCliLogger(): Logger {
+  return createLogger({}, pino.destination({ dest: 1, sync: true }));
 }

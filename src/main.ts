@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createSystemClock } from './core/clock.js';
 import { APP_READY_EVENT, NEW_FRAME_EVENT } from './core/events.js';
-import { createLogger } from './logger.js';
+import { createCliLogger } from './logger.js';
 import { createSessionService, type SessionService } from './service.js';
 import { isKitArg, SettingsError } from './settings/load.js';
 import { SETTINGS } from './settings/table.js';
@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command !== undefined && command.length === 0) fail(`expected a command after --\nTry 'livestream-session --help'.`);
   const clock = createSystemClock();
-  const logger = createLogger();
+  const logger = createCliLogger();
   let supervision: Supervision | undefined;
   let service: SessionService;
   try {

@@ -89,7 +89,7 @@ describe('livestream-session -- <command>: the streaming application as a superv
     expect(await cli.exited).toEqual({ code: 0, signal: null });
     expect(cli.stdout).toContain('fake-app: session ended cause=GRACEFUL_SHUTDOWN sessionId=s-1');
     expect(cli.stdout).toContain('fake-app: SIGTERM received');
-    expect(cli.stdout.indexOf('fake-app: SIGTERM received')).toBeGreaterThan(cli.stdout.indexOf('"msg":"endsession"'));
+    expect(cli.stdout.indexOf('fake-app: SIGTERM received'), cli.stdout).toBeGreaterThan(cli.stdout.indexOf('"msg":"endsession"'));
     expect(cli.logs().find((l) => l.msg === 'application stopped')).toMatchObject({ code: 0, signal: null });
     expect(cli.stdout + cli.stderr).not.toMatch(/turnpass|"pass"|=pass\b/);
   });
