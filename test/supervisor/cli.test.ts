@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkReady, endSession, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
 import type { ListenedEventName } from '../../generated/types.gen.js';
-import { createClient } from '../../src/client.js';
-import { checkResponse } from '../support/contract.js';
+import { specCheckedClient } from '../support/contract.js';
 import { CliProcess, freePort, killProcesses } from '../support/process.js';
 import { CLIENT_CONNECTED, CLIENT_DISCONNECTED, SEED_CREDENTIALS } from '../support/service.js';
 import { EventStreamReader } from '../support/sse.js';
@@ -17,16 +16,6 @@ afterEach(killProcesses);
 const EXT = '--/exts/omni.services.livestream.session';
 const HTTP = '--/exts/omni.services.transport.server.http';
 const FAKE_APP = fileURLToPath(new URL('../fixtures/fake-app.mjs', import.meta.url));
-
-/** The generated client for the CLI on `port`, every answer checked against the spec. */
-function specCheckedClient(port: number) {
-  const client = createClient({ baseUrl: `http://127.0.0.1:${port}` });
-  client.interceptors.response.use(async (response, request) => {
-    await checkResponse(request.method, request.url, response);
-    return response;
-  });
-  return client;
-}
 
 /** The CLI supervising the fake streaming app; the app reports ready once `go()` is called. */
 async function supervised(appFlags: string[] = [], settings: string[] = []) {
@@ -44,7 +33,7 @@ async function supervised(appFlags: string[] = [], settings: string[] = []) {
     ...appFlags,
   ]);
   await cli.waitForLog('listening');
-  const client = specCheckedClient(port);
+  const client = specCheckedClient(`http://127.0.0.1:${port}`);
   const send = async (event: ListenedEventName) => {
     expect((await sendEvent({ client, body: { event } })).response.status).toBe(202);
   };
@@ -162,7 +151,7 @@ describe('livestream-session -- <command>: the streaming application as a superv
         `${EXT}/newFrameWhen=http://127.0.0.1:${appPort}/frame`,
       ]);
       await cli.waitForOutput('"to":"READY_FOR_CONNECTION"');
-      expect((await checkReady({ client: specCheckedClient(port) })).response.status).toBe(200);
+      expect((await checkReady({ client: specCheckedClient(`http://127.0.0.1:${port}`) })).response.status).toBe(200);
     } finally {
       app.closeAllConnections();
       app.close();

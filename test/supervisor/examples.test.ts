@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkReady, endSession, setCredentials } from '../../generated/sdk.gen.js';
-import { createClient } from '../../src/client.js';
-import { checkResponse } from '../support/contract.js';
+import { specCheckedClient } from '../support/contract.js';
 import { CliProcess, freePort, killProcesses } from '../support/process.js';
 import { SEED_CREDENTIALS } from '../support/service.js';
 
@@ -17,11 +16,7 @@ describe.each([
   it('becomes ready, receives the credentials without printing secrets, and ends with the session', async () => {
     const port = await freePort();
     const cli = new CliProcess([`--/exts/omni.services.transport.server.http/port=${port}`, '--', ...command]);
-    const client = createClient({ baseUrl: `http://127.0.0.1:${port}` });
-    client.interceptors.response.use(async (response, request) => {
-      await checkResponse(request.method, request.url, response);
-      return response;
-    });
+    const client = specCheckedClient(`http://127.0.0.1:${port}`);
     await cli.waitForOutput(`${prefix}: reported omni.usd.StageRenderingEventType.NEW_FRAME`);
     const ready = await checkReady({ client });
     expect(ready.response.status).toBe(200);

@@ -1,10 +1,10 @@
 import { FakeClock } from '../../src/core/clock.js';
 import { createSessionService, type SessionService } from '../../src/service.js';
 import type { Settings } from '../../src/settings/table.js';
-import { createClient, type Client } from '../../src/client.js';
+import type { Client } from '../../src/client.js';
 import { sendEvent } from '../../generated/sdk.gen.js';
 import type { ListenedEventName } from '../../generated/types.gen.js';
-import { checkResponse } from './contract.js';
+import { specCheckedClient } from './contract.js';
 
 export const silentLogger = { info() {}, warn() {}, error() {} };
 
@@ -33,12 +33,8 @@ export async function startService(settings: Partial<Settings> = {}): Promise<Ru
     onExit: (code) => exits.push(code),
   });
   const { url } = await service.listen({ host: '127.0.0.1', port: 0 });
-  const client = createClient({ baseUrl: url });
   // Every answer the tests receive through the client is checked against the spec.
-  client.interceptors.response.use(async (response, request) => {
-    await checkResponse(request.method, request.url, response);
-    return response;
-  });
+  const client = specCheckedClient(url);
   const send = async (...events: ListenedEventName[]) => {
     for (const event of events) {
       const { response } = await sendEvent({ client, body: { event } });
