@@ -8,8 +8,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkReady, checkStartup, endSession, sendEvent, setCredentials } from '../generated/sdk.gen.js';
 import type { EndSessionRequest, ListenedEventName } from '../generated/types.gen.js';
-import { createClient, type Client } from '../src/client.js';
-import { assertMatchesSchema, checkResponse } from '../test/support/contract.js';
+import type { Client } from '../src/client.js';
+import { assertMatchesSchema, specCheckedClient } from '../test/support/contract.js';
 import { SEED_CREDENTIALS } from '../test/support/fixtures.js';
 import { CliProcess, freePort, killProcesses } from '../test/support/process.js';
 import { APP_READY, CLIENT_CONNECTED, CLIENT_DISCONNECTED, NEW_FRAME, SESSION_READY } from '../test/support/service.js';
@@ -34,11 +34,7 @@ async function startCli(settings: Record<string, string | number | boolean>): Pr
   const args = [`${HTTP}/port=${port}`, `${HTTP}/host=127.0.0.1`, ...Object.entries(settings).map(([k, v]) => `${EXT}/${k}=${v}`)];
   const cli = new CliProcess(args);
   await cli.waitForLog('listening');
-  const client = createClient({ baseUrl: `http://127.0.0.1:${port}` });
-  client.interceptors.response.use(async (response, request) => {
-    await checkResponse(request.method, request.url, response);
-    return response;
-  });
+  const client = specCheckedClient(`http://127.0.0.1:${port}`);
   return {
     cli,
     client,

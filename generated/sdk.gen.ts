@@ -90,6 +90,13 @@ export const endSession = <ThrowOnError extends boolean = false>(options?: Optio
  * `readiness` event on every readiness change. Loopback callers only, unless an access
  * token is set (then any caller with the token).
  *
+ * Every event has an `id:`, an integer that increases by one with each event sent to
+ * any listener; the first `readiness` event carries the id of the last event before it
+ * (0 when there was none). The service keeps the last 256 events: a client that
+ * reconnects with `Last-Event-ID` gets, after the current readiness, every kept event
+ * after that id, so it misses neither credentials nor the end of the session. A
+ * `: keep-alive` comment is sent every 15 seconds.
+ *
  */
 export const streamEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamEventsData, ThrowOnError, StreamEventsResponse>) => (options?.client ?? client).sse.get<StreamEventsResponses, StreamEventsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -80,6 +80,10 @@ export type StatusReport = {
         headersTimeoutSeconds: number;
         requestTimeoutSeconds: number;
         maxEventStreams: number;
+        appStopGraceSeconds: number;
+        appReadyWhen: string | null;
+        newFrameWhen: string | null;
+        sessionReadyWhen: string | null;
     };
 };
 
@@ -315,6 +319,16 @@ export type EndSessionResponse = EndSessionResponses[keyof EndSessionResponses];
 
 export type StreamEventsData = {
     body?: never;
+    headers?: {
+        /**
+         * The `id:` of the last event received before reconnecting (sent by EventSource
+         * and the generated client). Kept events after it are replayed (all kept events when
+         * it is older than they are); a value that is not a whole number, or is above the
+         * last id sent, replays nothing.
+         *
+         */
+        'Last-Event-ID'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/streaming/events';

@@ -21,10 +21,19 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
-  return pino({
+  const settings: LoggerOptions = {
     name: 'livestream-session',
     level: process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...options,
-  }, destination as DestinationStream);
+  };
+  return destination ? pino(settings, destination) : pino(settings);
+}
+
+/**
+ * The CLI's logger writes each line as it logs it, so that its lines and the supervised
+ * application's output, passed through to the same stdout, keep the order they happened in.
+ */
+export function createCliLogger(): Logger {
+  return createLogger({}, pino.destination({ dest: 1, sync: true }));
 }

@@ -1,15 +1,24 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { createSystemClock } from './core/clock.js';
 import { APP_READY_EVENT, NEW_FRAME_EVENT } from './core/events.js';
+import { createCliLogger } from './logger.js';
 import { createSessionService, type SessionService } from './service.js';
 import { isKitArg, SettingsError } from './settings/load.js';
 import { SETTINGS } from './settings/table.js';
+import { readyRules, SESSION_URL_ENV, splitCommand, supervise, watchReadyRules, type Supervision } from './supervisor/run.js';
 
-const USAGE = `Usage: livestream-session [options] [--/<setting path>=<value> ...]
+const USAGE = `Usage: livestream-session [options] [--/<setting path>=<value> ...] [-- <command> [args...]]
 
 Controls a cloud streaming session (NVCF, Kubernetes), compatible with the
 Omniverse Kit extension omni.services.livestream.session.
+
+With a command after --, runs it as the streaming application and supervises it:
+its output is passed through, ${SESSION_URL_ENV} gives it the base URL of the local
+event API, it is stopped (SIGTERM to its process group, SIGKILL after
+appStopGraceSeconds) when the session ends with quitOnSessionEnded or on SIGTERM/SIGINT,
+and if it exits by itself the service exits non-zero so the instance is recycled.
 
 Options:
   -c, --config <file>  read the [settings] table of a .kit (TOML) file
@@ -18,7 +27,7 @@ Options:
   -v, --version        show the version
 
 Settings (file < environment < --/ arguments):
-${SETTINGS.map((s) => `  --/${s.path}=<${s.type}>\n      env ${s.env}; default ${s.default ?? (s.name === 'host' ? 'all interfaces' : 'unset')}. ${s.description}`).join('\n')}
+${SETTINGS.map((s) => `  --/${s.path}=<${s.type}>\n      env ${s.env}; default ${s.default ?? 'unset'}. ${s.description}`).join('\n')}
 
 Docs page: http://localhost:8011/docs
 `;
@@ -53,20 +62,30 @@ function parseCommandLine(argv: string[]) {
   }
 }
 
-function handleSignals(service: SessionService): void {
+function handleSignals(stop: (signal: NodeJS.Signals) => Promise<void>, stopNow: () => void): void {
   let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(0);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      stopNow();
+      process.exit(0);
+    }
     stopping = true;
     process.stderr.write(`livestream-session: ${signal}, closing\n`);
-    void service.close().then(() => process.exit(0));
+    void stop(signal).then(() => process.exit(0));
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+/** Where the application can reach the local event API: a loopback address unless bound to one interface. */
+function localUrl(address: { host: string; port: number }): string {
+  const host = address.host === '0.0.0.0' || address.host === '::' ? '127.0.0.1' : address.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const options = parseCommandLine(argv);
+  const { own, command } = splitCommand(argv);
+  const options = parseCommandLine(own);
   if (options.help) {
     process.stdout.write(USAGE);
     return;
@@ -75,16 +94,38 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${version()}\n`);
     return;
   }
+  if (command !== undefined && command.length === 0) fail(`expected a command after --\nTry 'livestream-session --help'.`);
+  const clock = createSystemClock();
+  const logger = createCliLogger();
+  let supervision: Supervision | undefined;
   let service: SessionService;
   try {
-    service = createSessionService({ configFile: options.config, env: process.env, args: options.kitArgs });
+    service = createSessionService({
+      configFile: options.config,
+      env: process.env,
+      args: options.kitArgs,
+      clock,
+      logger,
+      onExit: (code) => (supervision ? void supervision.shutDown(code) : process.exit(code)),
+    });
   } catch (error) {
     if (error instanceof SettingsError) fail(error.message);
     throw error;
   }
-  handleSignals(service);
+  if (command === undefined) {
+    const outputRule = readyRules(service.settings).find(({ rule }) => rule.kind === 'output');
+    if (outputRule) fail(`${outputRule.setting} is an output: rule, which needs a command to watch (livestream-session -- <command>)`);
+  }
+  handleSignals(
+    async () => {
+      if (supervision) await supervision.shutDown(0);
+      else await service.close();
+    },
+    () => supervision?.app.kill(),
+  );
+  let address: { host: string; port: number };
   try {
-    await service.listen();
+    address = await service.listen();
   } catch (error) {
     fail(`cannot listen on port ${service.settings.port}: ${(error as Error).message}`, 1);
   }
@@ -92,6 +133,22 @@ async function main(argv: string[]): Promise<void> {
     service.bus.emit(APP_READY_EVENT);
     service.bus.emit(NEW_FRAME_EVENT);
   }
+  if (command === undefined) {
+    watchReadyRules(service, { clock, logger, onLine: () => () => {} });
+    return;
+  }
+  const [file, ...args] = command as [string, ...string[]];
+  supervision = supervise({
+    service,
+    command: file,
+    args,
+    url: localUrl(address),
+    env: process.env,
+    clock,
+    logger,
+    write: (stream, line) => process[stream].write(`${line}\n`),
+    exit: (code) => process.exit(code),
+  });
 }
 
 await main(process.argv.slice(2));

@@ -88,7 +88,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
         });
     },
   });
-  const streams = new EventStreams(session, bus, settings.maxEventStreams);
+  const streams = new EventStreams(session, bus, clock, settings.maxEventStreams);
   const metrics = new ServiceMetrics(session, bus);
   const startedAt = clock.now();
   const app = createApp({ session, bus, logger, spec: loadSpec(), streams, inflight, settings, clock, startedAt, metrics, validateResponses: options.validateResponses });

@@ -49,7 +49,7 @@ describe('the Kubernetes example', () => {
   });
 
   it('gives the pod more time to stop than the app stop grace and the service close together', () => {
-    const appStopGraceSeconds = 10;
+    const { appStopGraceSeconds } = DEFAULT_SETTINGS;
     const closeSeconds = 5;
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(appStopGraceSeconds + closeSeconds);
   });

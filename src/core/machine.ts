@@ -15,7 +15,8 @@ export interface MachineSettings {
  * - `open`: a session may be starting or running;
  * - `awaitingResume`: endsession opened the resume window at `openedAt`;
  * - `ended`: the session ended without quitting; a new one begins with credentials or a client;
- * - `recycling`: the session ended and the application is quitting (terminal).
+ * - `recycling`: the session ended and the application is quitting, or the supervised
+ *   application exited by itself (terminal).
  */
 export type Phase =
   | { readonly name: 'open' }
@@ -36,6 +37,8 @@ export interface SessionState {
   readonly phase: Phase;
   readonly lastSessionId: string | null;
   readonly credentialsReceived: boolean;
+  /** The supervised application exited by itself: the instance can only be recycled. */
+  readonly appExited: boolean;
 }
 
 export const INITIAL_STATE: SessionState = Object.freeze({
@@ -47,6 +50,7 @@ export const INITIAL_STATE: SessionState = Object.freeze({
   phase: Object.freeze({ name: 'open' }),
   lastSessionId: null,
   credentialsReceived: false,
+  appExited: false,
 });
 
 export type SessionInput =
@@ -57,7 +61,8 @@ export type SessionInput =
   | { readonly type: 'clientDisconnected' }
   | { readonly type: 'credentials'; readonly credentials: StreamingCredentials }
   | { readonly type: 'endSession'; readonly gracefulShutdown: boolean; readonly sessionId: string | null }
-  | { readonly type: 'resumeTimerFired' };
+  | { readonly type: 'resumeTimerFired' }
+  | { readonly type: 'appExited' };
 
 /** What the shell must do after a step; the machine itself does nothing. */
 export type Effect =
@@ -108,6 +113,12 @@ export function step(state: SessionState, input: SessionInput, ctx: StepContext)
       return endSession(state, input, ctx);
     case 'resumeTimerFired':
       return state.phase.name === 'awaitingResume' ? end(state, 'RESUME_TIMEOUT', ctx.settings) : unchanged(state);
+    case 'appExited':
+      // Nothing is dispatched: there is no application left to hear it. The supervisor exits.
+      return {
+        state: { ...state, appExited: true, phase: { name: 'recycling' } },
+        effects: state.phase.name === 'awaitingResume' ? [{ type: 'cancelResumeTimer' }] : [],
+      };
     default:
       return assertNever(input);
   }

@@ -49,13 +49,16 @@ export const READINESS_TABLE: readonly ReadinessRow[] = [
 
 export type ReadinessReason = ReadinessRow['reason'];
 
+const SESSION_ENDED_ROW = READINESS_TABLE.find((r) => r.reason === 'SESSION_ENDED')!;
+
 export type Readiness =
   | ({ readonly httpStatus: 200 } & ReadyStatus)
   | ({ readonly httpStatus: 503 } & NotReadyStatus);
 
 export function readiness(state: SessionState, settings: MachineSettings, now: number): Readiness {
-  // The last row always holds, so find() cannot miss.
-  const row = READINESS_TABLE.find((r) => r.holds(state, settings))!;
+  // An application that has gone can never become ready, whatever it reported before.
+  // Otherwise the last row always holds, so find() cannot miss.
+  const row = state.appExited ? SESSION_ENDED_ROW : READINESS_TABLE.find((r) => r.holds(state, settings))!;
   const { reason, statusMessage, httpStatus } = row;
   if (state.phase.name === 'awaitingResume' && row.httpStatus === 200) {
     const msLeft = state.phase.openedAt + settings.resumeTimeoutSeconds * 1000 - now;

@@ -95,6 +95,11 @@ export class Session {
     this.#apply({ type: 'credentials', credentials });
   }
 
+  /** The supervised application exited by itself: report recycle-instance from now on. */
+  appExited(): void {
+    this.#apply({ type: 'appExited' });
+  }
+
   /** Calls `listener` with the new readiness each time its reason changes. */
   onReadinessChange(listener: (readiness: Readiness) => void): () => void {
     this.#readinessListeners.add(listener);

@@ -30,6 +30,10 @@ export function statusReport(session: Session, settings: Readonly<Settings>, clo
       headersTimeoutSeconds: settings.headersTimeoutSeconds,
       requestTimeoutSeconds: settings.requestTimeoutSeconds,
       maxEventStreams: settings.maxEventStreams,
+      appStopGraceSeconds: settings.appStopGraceSeconds,
+      appReadyWhen: settings.appReadyWhen ?? null,
+      newFrameWhen: settings.newFrameWhen ?? null,
+      sessionReadyWhen: settings.sessionReadyWhen ?? null,
     },
   };
 }

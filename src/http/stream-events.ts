@@ -1,22 +1,34 @@
 import type { RequestHandler, Response } from 'express';
 import type { KitEventBus } from '../core/bus.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { EventLog, type LoggedEvent } from '../core/event-log.js';
 import { DISPATCHED_EVENTS } from '../core/events.js';
 import type { Session } from '../core/session.js';
 import { HttpError } from './errors.js';
 
+/** How often an idle stream gets a comment, so proxies and clients keep it open. */
+export const KEEP_ALIVE_MS = 15_000;
+
 /**
  * The open `GET /v1/streaming/events` streams: first the current readiness, then every
- * dispatched Kit event and every readiness change, as Server-Sent Events.
+ * dispatched Kit event and every readiness change, as Server-Sent Events. Events are
+ * numbered once for all listeners and the last ones kept, so a listener that reconnects
+ * with `Last-Event-ID` is sent what it missed.
  */
 export class EventStreams {
-  readonly #open = new Set<Response>();
+  readonly #open = new Map<Response, TimerHandle>();
+  readonly log = new EventLog();
 
   constructor(
     private readonly session: Session,
-    private readonly bus: KitEventBus,
-    /** Most streams open at once: each holds a connection and a subscription. */
+    bus: KitEventBus,
+    private readonly clock: Clock,
+    /** Most streams open at once: each holds a connection. */
     private readonly max: number = Number.POSITIVE_INFINITY,
-  ) {}
+  ) {
+    session.onReadinessChange((readiness) => this.#broadcast(this.log.append('readiness', readiness)));
+    for (const name of DISPATCHED_EVENTS) bus.on(name, (payload) => this.#broadcast(this.log.append(name, payload)));
+  }
 
   get size(): number {
     return this.#open.size;
@@ -35,21 +47,35 @@ export class EventStreams {
       Connection: 'close',
       'X-Accel-Buffering': 'no',
     });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    send('readiness', this.session.readiness());
-    const unsubscribe = [
-      this.session.onReadinessChange((readiness) => send('readiness', readiness)),
-      ...DISPATCHED_EVENTS.map((name) => this.bus.on(name, (payload) => send(name, payload))),
-    ];
-    this.#open.add(res);
+    const { from, events } = this.log.since(req.get('Last-Event-ID'));
+    write(res, { id: from, event: 'readiness', data: this.session.readiness() });
+    for (const event of events) write(res, event);
+    this.#open.set(res, this.#keepAlive(res));
     req.socket.setNoDelay(true);
     res.on('close', () => {
+      const timer = this.#open.get(res);
+      if (timer) this.clock.clearTimeout(timer);
       this.#open.delete(res);
-      for (const off of unsubscribe) off();
     });
   };
 
   closeAll(): void {
-    for (const res of this.#open) res.end();
+    for (const res of this.#open.keys()) res.end();
   }
+
+  #broadcast(event: LoggedEvent): void {
+    for (const res of this.#open.keys()) write(res, event);
+  }
+
+  #keepAlive(res: Response): TimerHandle {
+    return this.clock.setTimeout(() => {
+      if (!this.#open.has(res)) return;
+      res.write(': keep-alive\n\n');
+      this.#open.set(res, this.#keepAlive(res));
+    }, KEEP_ALIVE_MS);
+  }
+}
+
+function write(res: Response, { id, event, data }: LoggedEvent): void {
+  res.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }

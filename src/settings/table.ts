@@ -1,5 +1,6 @@
 // The one list of settings. Every source (.kit file, env, args, code) is read
 // through it, so a setting's path, type, range and default live in one place.
+import { parseReadyRule, READY_RULE_FORMS, READY_RULE_SETTINGS } from '../supervisor/ready-rules.js';
 
 export type SettingType = 'bool' | 'int' | 'string';
 
@@ -20,6 +21,12 @@ export interface Settings {
   requestTimeoutSeconds: number;
   /** Most event streams open at once. */
   maxEventStreams: number;
+  /** Supervisor: seconds between SIGTERM and SIGKILL when stopping the application. */
+  appStopGraceSeconds: number;
+  /** Supervisor: rules (see ready-rules.ts) that raise the app's Kit events for it. */
+  appReadyWhen: string | undefined;
+  newFrameWhen: string | undefined;
+  sessionReadyWhen: string | undefined;
 }
 
 export type SettingName = keyof Settings;
@@ -38,7 +45,16 @@ export interface SettingSpec {
   readonly description: string;
   /** Never shown: not in logs, errors, /status or --help defaults. */
   readonly secret?: boolean;
+  /** For strings with a form of their own: why `text` is not a valid value, if it is not. */
+  readonly check?: (text: string) => string | undefined;
+  /** What a valid value looks like, for error messages and --help. */
+  readonly expected?: string;
 }
+
+const checkReadyRule = (text: string) => {
+  const rule = parseReadyRule(text);
+  return 'error' in rule ? rule.error : undefined;
+};
 
 export const SESSION_EXT_PREFIX = 'exts/omni.services.livestream.session/';
 export const HTTP_EXT_PREFIX = 'exts/omni.services.transport.server.http/';
@@ -140,6 +156,28 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     env: 'LIVESTREAM_SESSION_MAX_EVENT_STREAMS',
     description: 'Most event streams (GET /v1/streaming/events) open at once; more answer 429.',
   },
+  {
+    name: 'appStopGraceSeconds',
+    path: `${SESSION_EXT_PREFIX}appStopGraceSeconds`,
+    type: 'int',
+    default: 10,
+    min: 0,
+    max: 2147483,
+    env: 'LIVESTREAM_SESSION_APP_STOP_GRACE_SECONDS',
+    description: 'Supervisor: seconds the application has to exit after SIGTERM before SIGKILL.',
+  },
+  ...READY_RULE_SETTINGS.map(
+    ({ name, env, event }): SettingSpec => ({
+      name,
+      path: `${SESSION_EXT_PREFIX}${name}`,
+      type: 'string',
+      default: undefined,
+      env,
+      description: `Supervisor: raise ${event} when this holds (${READY_RULE_FORMS}).`,
+      check: checkReadyRule,
+      expected: READY_RULE_FORMS,
+    }),
+  ),
 ] satisfies SettingSpec[]);
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(

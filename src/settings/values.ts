@@ -32,15 +32,21 @@ export function fromText(spec: SettingSpec, text: string, key: string): Value {
       if (/^[+-]?\d+$/.test(text)) return checkInt(spec, Number(text), key, text, '');
       break;
     case 'string':
-      if (text !== '') return text;
+      if (text !== '') return checkString(spec, text, key, '');
       break;
   }
   throw invalid(spec, key, text, '');
 }
 
+function checkString(spec: SettingSpec, text: string, key: string, suffix: string): string {
+  const problem = spec.check?.(text);
+  if (problem !== undefined) throw invalid(spec, key, text, suffix, problem);
+  return text;
+}
+
 function typed(spec: SettingSpec, value: unknown, int: number | undefined, key: string, suffix: string): Value {
   if (spec.type === 'bool' && typeof value === 'boolean') return value;
-  if (spec.type === 'string' && typeof value === 'string' && value !== '') return value;
+  if (spec.type === 'string' && typeof value === 'string' && value !== '') return checkString(spec, value, key, suffix);
   if (spec.type === 'int' && int !== undefined) return checkInt(spec, int, key, value, suffix);
   throw invalid(spec, key, value, suffix);
 }
@@ -54,12 +60,14 @@ function checkInt(spec: SettingSpec, n: number, key: string, raw: unknown, suffi
   return n;
 }
 
-function invalid(spec: SettingSpec, key: string, value: unknown, suffix: string): SettingsError {
+function invalid(spec: SettingSpec, key: string, value: unknown, suffix: string, problem?: string): SettingsError {
+  const why = problem === undefined ? `expected ${expected(spec)}` : `${problem}; expected ${expected(spec)}`;
   const shown = spec.secret ? '[redacted]' : show(value);
-  return new SettingsError(`Invalid value for ${key}: ${shown} (expected ${expected(spec)})${suffix}`);
+  return new SettingsError(`Invalid value for ${key}: ${shown} (${why})${suffix}`);
 }
 
 function expected(spec: SettingSpec): string {
+  if (spec.expected !== undefined) return spec.expected;
   if (spec.type === 'bool') return 'true or false';
   if (spec.type === 'string') return 'a non-empty string';
   if (spec.min !== undefined && spec.max !== undefined) return `an integer from ${spec.min} to ${spec.max}`;

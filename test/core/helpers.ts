@@ -20,6 +20,7 @@ export const sessionReady: SessionInput = { type: 'sessionReady' };
 export const connect: SessionInput = { type: 'clientConnected' };
 export const disconnect: SessionInput = { type: 'clientDisconnected' };
 export const timerFired: SessionInput = { type: 'resumeTimerFired' };
+export const appExited: SessionInput = { type: 'appExited' };
 export const credentials = (creds: StreamingCredentials = CREDS): SessionInput => ({ type: 'credentials', credentials: creds });
 export const endSession = (gracefulShutdown: boolean, sessionId: string | null = null): SessionInput => ({
   type: 'endSession',

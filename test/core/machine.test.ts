@@ -4,6 +4,7 @@ import {
   CREDS,
   DEFAULTS,
   UP,
+  appExited,
   appReady,
   at,
   connect,
@@ -436,6 +437,7 @@ describe('step', () => {
     endSession(true, 'y'),
     endSession(false, null),
     timerFired,
+    appExited,
   ];
 
   const interestingStates = (): SessionState[] => {
@@ -476,5 +478,24 @@ describe('step', () => {
       if (input.type === 'endSession') expect(result.sessionStatus).toMatch(/^(COMPLETE|AWAITING_RESUME)$/);
       else expect(result.sessionStatus).toBeUndefined();
     }
+  });
+});
+
+describe('the supervised application exiting by itself', () => {
+  it.each([
+    ['before it was ready', [] as const],
+    ['while a client streams', [...UP, connect] as const],
+    ['after the session ended without quitting', [...UP, endSession(true)] as const],
+  ])('makes the phase recycling, %s, and dispatches nothing', (_, script) => {
+    const { state, last } = run([...script, appExited], NO_QUIT);
+    expect(state.phase).toEqual({ name: 'recycling' });
+    expect(state.appExited).toBe(true);
+    expect(last.effects).toEqual([]);
+  });
+
+  it('cancels the resume timer of an open resume window', () => {
+    const { state, last } = run([...UP, connect, endSession(false), appExited], OPT_IN_TIMER);
+    expect(state.phase).toEqual({ name: 'recycling' });
+    expect(last.effects).toEqual([{ type: 'cancelResumeTimer' }]);
   });
 });

@@ -4,6 +4,7 @@ import type { MachineSettings } from '../../src/core/machine.js';
 import {
   DEFAULTS,
   UP,
+  appExited,
   appReady,
   at,
   connect,
@@ -299,5 +300,19 @@ describe('resumeSecondsLeft', () => {
       statusMessage: 'Status: Awaiting session resume (keep alive)',
       resumeSecondsLeft: 28,
     });
+  });
+});
+
+describe('after the supervised application exited by itself', () => {
+  it.each([
+    ['before app-ready', []],
+    ['before the first frame', [appReady]],
+    ['while waiting for the session-ready event', [...UP]],
+    ['while a client streams', [...UP, connect]],
+    ['while awaiting resume', [...UP, connect, endSession(false)]],
+  ] as Array<[string, Script]>)('answers row 5, "recycle instance", %s', (_, script) => {
+    const answer = readyAfter([...script, appExited], WAIT);
+    expectRow(answer, 5);
+    expect(answer).toEqual({ httpStatus: 503, statusMessage: 'Status: Streaming session ended (recycle instance)', reason: 'SESSION_ENDED' });
   });
 });

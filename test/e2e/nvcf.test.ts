@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkReady, checkStartup, endSession, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
-import { createClient } from '../../src/client.js';
 import type { ListenedEventName } from '../../generated/types.gen.js';
-import { checkResponse } from '../support/contract.js';
+import { specCheckedClient } from '../support/contract.js';
 import { CliProcess, freePort, killProcesses } from '../support/process.js';
 import { APP_READY, CLIENT_CONNECTED, CLIENT_DISCONNECTED, NEW_FRAME, SEED_CREDENTIALS } from '../support/service.js';
 import { EventStreamReader } from '../support/sse.js';
@@ -16,11 +15,7 @@ async function startCli(extra: string[] = []) {
   const port = await freePort();
   const cli = new CliProcess([`${HTTP}/port=${port}`, `${EXT}/quitOnSessionEnded=true`, `${EXT}/resumeTimeoutSeconds=30`, ...extra]);
   await cli.waitForLog('listening');
-  const client = createClient({ baseUrl: `http://127.0.0.1:${port}` });
-  client.interceptors.response.use(async (response, request) => {
-    await checkResponse(request.method, request.url, response);
-    return response;
-  });
+  const client = specCheckedClient(`http://127.0.0.1:${port}`);
   const send = async (event: ListenedEventName) => {
     expect((await sendEvent({ client, body: { event } })).response.status).toBe(202);
   };

@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { sendEvent } from '../../generated/sdk.gen.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { endSession, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
 import { isLoopback } from '../../src/http/loopback.js';
 import { assertMatchesSpec } from '../support/contract.js';
 import {
@@ -12,11 +12,15 @@ import {
   CLIENT_CONNECTED,
   CLIENT_DISCONNECTED,
   NEW_FRAME,
+  SEED_CREDENTIALS,
   SESSION_READY,
   startService,
   stopServices,
 } from '../support/service.js';
-import { EventStreamReader } from '../support/sse.js';
+import { EventStreamReader, RawEventStream } from '../support/sse.js';
+
+const CREDENTIALS_EVENT = 'omni.services.livestream.session.stun_credentials';
+const ENDED_EVENT = 'omni.services.livestream.session.ended';
 
 afterEach(stopServices);
 
@@ -42,6 +46,7 @@ describe('GET /v1/streaming/events', () => {
     expect(stream.received[0]).toEqual({
       event: 'readiness',
       data: { httpStatus: 503, statusMessage: 'Status: App not ready', reason: 'APP_NOT_READY' },
+      id: '0',
     });
     await running.send(APP_READY, NEW_FRAME, CLIENT_CONNECTED);
     await stream.next('readiness', (r) => r.reason === 'SESSION_ACTIVE');
@@ -64,6 +69,92 @@ describe('GET /v1/streaming/events', () => {
     await first.done;
     await running.send(NEW_FRAME);
     await second.next('readiness', (r) => r.reason === 'READY_FOR_CONNECTION');
+  });
+});
+
+describe('event ids, replay and keep-alive on GET /v1/streaming/events', () => {
+  it('gives every event an id, increasing by one, the first readiness carrying the last id before it', async () => {
+    const running = await startService();
+    const stream = await EventStreamReader.open(running.client);
+    await running.send(APP_READY, NEW_FRAME);
+    await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
+    await stream.next(CREDENTIALS_EVENT);
+    expect(stream.received.map((e) => [e.event, e.id])).toEqual([
+      ['readiness', '0'],
+      ['readiness', '1'],
+      ['readiness', '2'],
+      [CREDENTIALS_EVENT, '3'],
+    ]);
+    const later = await EventStreamReader.open(running.client);
+    expect(later.received[0]).toMatchObject({ event: 'readiness', id: '3' });
+  });
+
+  it('replays the events a reconnecting client missed, after the current readiness', async () => {
+    const running = await startService({ quitOnSessionEnded: false });
+    const first = await EventStreamReader.open(running.client);
+    await running.send(APP_READY);
+    await first.next('readiness', (r) => r.reason === 'RTX_NOT_READY');
+    const lastSeen = first.received.at(-1)!.id!;
+    first.close();
+    await first.done;
+
+    await running.send(NEW_FRAME);
+    await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
+    await endSession({ client: running.client, body: { sessionId: 's1', gracefulShutdown: true } });
+
+    const again = await EventStreamReader.open(running.client, { lastEventId: lastSeen });
+    await again.next(ENDED_EVENT);
+    expect(again.received.map((e) => [e.event, e.id])).toEqual([
+      ['readiness', lastSeen],
+      ['readiness', String(Number(lastSeen) + 1)],
+      [CREDENTIALS_EVENT, String(Number(lastSeen) + 2)],
+      [ENDED_EVENT, String(Number(lastSeen) + 3)],
+    ]);
+    expect(again.received[0]!.data).toMatchObject({ reason: 'READY_FOR_CONNECTION' });
+    expect(again.received[2]!.data).toEqual(SEED_CREDENTIALS);
+    expect(again.received[3]!.data).toEqual({ sessionId: 's1', cause: 'GRACEFUL_SHUTDOWN' });
+  });
+
+  it('replays nothing to a client that saw everything, and nothing for an id it never sent', async () => {
+    const running = await startService();
+    await running.send(APP_READY, NEW_FRAME);
+    for (const lastEventId of ['2', '1000', 'not-a-number']) {
+      const stream = await EventStreamReader.open(running.client, { lastEventId });
+      await running.send(CLIENT_CONNECTED, CLIENT_DISCONNECTED);
+      const reasons = () => stream.received.map((e) => (e.data as { reason: string }).reason);
+      await vi.waitFor(() => expect(reasons()).toHaveLength(3), { timeout: 5000 });
+      expect(reasons()).toEqual(['READY_FOR_CONNECTION', 'SESSION_ACTIVE', 'READY_FOR_CONNECTION']);
+      stream.close();
+    }
+  });
+
+  it('sends a keep-alive comment every 15 seconds of its clock, and stops its timer when the stream closes', async () => {
+    const running = await startService();
+    const raw = await RawEventStream.open(running.client);
+    running.clock.advance(14_999);
+    await running.send(APP_READY);
+    await raw.waitFor('event: readiness', 2);
+    expect(raw.count(': keep-alive')).toBe(0);
+    running.clock.advance(1);
+    await raw.waitFor(': keep-alive\n\n');
+    running.clock.advanceSeconds(15);
+    await raw.waitFor(': keep-alive\n\n', 2);
+    expect(running.clock.pendingTimers).toBe(1);
+    raw.close();
+    await vi.waitFor(() => expect(running.clock.pendingTimers).toBe(0), { timeout: 5000 });
+  });
+
+  it('sends every event, with the same ids, to each of several listeners', async () => {
+    const running = await startService({ quitOnSessionEnded: false });
+    const listeners = await Promise.all([1, 2, 3].map(() => EventStreamReader.open(running.client)));
+    await running.send(APP_READY, NEW_FRAME);
+    await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
+    await endSession({ client: running.client, body: { gracefulShutdown: true } });
+    for (const listener of listeners) await listener.next(ENDED_EVENT);
+    const seen = listeners.map((l) => l.received.map((e) => `${e.id} ${e.event}`));
+    expect(seen[0]).toEqual([`0 readiness`, `1 readiness`, `2 readiness`, `3 ${CREDENTIALS_EVENT}`, `4 ${ENDED_EVENT}`]);
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[2]).toEqual(seen[0]);
   });
 });
 

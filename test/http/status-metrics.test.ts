@@ -37,6 +37,10 @@ describe('GET /v1/streaming/status', () => {
         headersTimeoutSeconds: 10,
         requestTimeoutSeconds: 30,
         maxEventStreams: 16,
+        appStopGraceSeconds: 10,
+        appReadyWhen: null,
+        newFrameWhen: null,
+        sessionReadyWhen: null,
       },
     });
   });

@@ -111,6 +111,10 @@ describe('environment variables', () => {
       LIVESTREAM_SESSION_HEADERS_TIMEOUT_SECONDS: '5',
       LIVESTREAM_SESSION_REQUEST_TIMEOUT_SECONDS: '20',
       LIVESTREAM_SESSION_MAX_EVENT_STREAMS: '4',
+      LIVESTREAM_SESSION_APP_STOP_GRACE_SECONDS: '5',
+      LIVESTREAM_SESSION_APP_READY_WHEN: 'output:app ready',
+      LIVESTREAM_SESSION_NEW_FRAME_WHEN: 'tcp:49100',
+      LIVESTREAM_SESSION_SESSION_READY_WHEN: 'http://localhost:9000/ready',
     };
     expect(loadSettings({ env }).settings).toEqual({
       quitOnSessionEnded: false,
@@ -123,6 +127,10 @@ describe('environment variables', () => {
       headersTimeoutSeconds: 5,
       requestTimeoutSeconds: 20,
       maxEventStreams: 4,
+      appStopGraceSeconds: 5,
+      appReadyWhen: 'output:app ready',
+      newFrameWhen: 'tcp:49100',
+      sessionReadyWhen: 'http://localhost:9000/ready',
     });
   });
 

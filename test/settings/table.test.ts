@@ -14,6 +14,10 @@ describe('the settings table', () => {
       'headersTimeoutSeconds',
       'requestTimeoutSeconds',
       'maxEventStreams',
+      'appStopGraceSeconds',
+      'appReadyWhen',
+      'newFrameWhen',
+      'sessionReadyWhen',
     ]);
   });
 
@@ -29,6 +33,10 @@ describe('the settings table', () => {
       headersTimeoutSeconds: 'exts/omni.services.livestream.session/headersTimeoutSeconds',
       requestTimeoutSeconds: 'exts/omni.services.livestream.session/requestTimeoutSeconds',
       maxEventStreams: 'exts/omni.services.livestream.session/maxEventStreams',
+      appStopGraceSeconds: 'exts/omni.services.livestream.session/appStopGraceSeconds',
+      appReadyWhen: 'exts/omni.services.livestream.session/appReadyWhen',
+      newFrameWhen: 'exts/omni.services.livestream.session/newFrameWhen',
+      sessionReadyWhen: 'exts/omni.services.livestream.session/sessionReadyWhen',
     });
   });
 
@@ -50,6 +58,10 @@ describe('the settings table', () => {
       headersTimeoutSeconds: 10,
       requestTimeoutSeconds: 30,
       maxEventStreams: 16,
+      appStopGraceSeconds: 10,
+      appReadyWhen: undefined,
+      newFrameWhen: undefined,
+      sessionReadyWhen: undefined,
     });
   });
 

@@ -1,4 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
+import { createClient, type Client } from '../../src/client.js';
 import { loadSpec } from '../../src/http/spec.js';
 
 type MediaObject = { schema?: { $ref?: string } & Record<string, unknown> };
@@ -68,4 +69,17 @@ export async function checkResponse(method: string, url: string, response: Respo
 export function assertMatchesSchema(name: string, value: unknown): void {
   const validate = validatorFor({ $ref: `#/components/schemas/${name}` }, `schema ${name}`);
   if (!validate(value)) throw new Error(`${JSON.stringify(value)} does not match ${name}: ${ajv.errorsText(validate.errors)}`);
+}
+
+/**
+ * The generated client for `baseUrl`, every answer it receives checked against the spec;
+ * with `token`, it sends `Authorization: Bearer <token>` on the operations that declare it.
+ */
+export function specCheckedClient(baseUrl: string, token?: string): Client {
+  const client = createClient({ baseUrl, ...(token === undefined ? {} : { auth: token }) });
+  client.interceptors.response.use(async (response, request) => {
+    await checkResponse(request.method, request.url, response);
+    return response;
+  });
+  return client;
 }

@@ -64,6 +64,17 @@ export class CliProcess {
     }
   }
 
+  /** Waits until stdout or stderr holds `text`; fails if the process exits first. */
+  async waitForOutput(text: string): Promise<void> {
+    let exited = false;
+    void this.exited.then(() => (exited = true));
+    for (;;) {
+      if (this.stdout.includes(text) || this.stderr.includes(text)) return;
+      if (exited) throw new Error(`exited before writing "${text}"\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+      await new Promise<void>((resolve) => this.#lineWaiters.push(resolve));
+    }
+  }
+
   kill(signal: NodeJS.Signals = 'SIGTERM') {
     this.child.kill(signal);
   }

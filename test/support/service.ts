@@ -1,10 +1,12 @@
 import { FakeClock } from '../../src/core/clock.js';
 import { createSessionService, type SessionService } from '../../src/service.js';
 import type { Settings } from '../../src/settings/table.js';
-import { createClient, type Client } from '../../src/client.js';
+import type { Client } from '../../src/client.js';
 import { sendEvent } from '../../generated/sdk.gen.js';
 import type { ListenedEventName } from '../../generated/types.gen.js';
-import { checkResponse } from './contract.js';
+import { specCheckedClient } from './contract.js';
+
+export { specCheckedClient };
 
 export const silentLogger = { info() {}, warn() {}, error() {} };
 
@@ -42,19 +44,6 @@ export async function startService(settings: Partial<Settings> = {}): Promise<Ru
   };
   running.add(service);
   return { service, clock, client, url, exits, send };
-}
-
-/**
- * A generated client whose every answer is checked against the spec; with `token`, it sends
- * `Authorization: Bearer <token>` on the operations that declare the bearer scheme.
- */
-export function specCheckedClient(baseUrl: string, token?: string): Client {
-  const client = createClient({ baseUrl, ...(token === undefined ? {} : { auth: token }) });
-  client.interceptors.response.use(async (response, request) => {
-    await checkResponse(request.method, request.url, response);
-    return response;
-  });
-  return client;
 }
 
 const running = new Set<SessionService>();

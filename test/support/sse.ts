@@ -4,6 +4,13 @@ import { streamEvents } from '../../generated/sdk.gen.js';
 export interface ReceivedEvent {
   event: string;
   data: unknown;
+  /** The stream's last event id when this event arrived (its own `id:` if it has one). */
+  id?: string;
+}
+
+export interface OpenOptions {
+  /** Sent as the `Last-Event-ID` header, as a reconnecting client does. */
+  lastEventId?: string;
 }
 
 /** Listens to GET /v1/streaming/events through the generated client. */
@@ -13,13 +20,16 @@ export class EventStreamReader {
   #waiters: Array<() => void> = [];
   readonly done: Promise<void>;
 
-  private constructor(client: Client) {
+  private constructor(client: Client, options: OpenOptions) {
     const started = streamEvents({
       client,
       signal: this.#abort.signal,
       sseMaxRetryAttempts: 1,
+      headers: options.lastEventId === undefined ? {} : { 'Last-Event-ID': options.lastEventId },
       onSseEvent: (e) => {
-        this.received.push({ event: e.event ?? 'message', data: e.data });
+        // A comment (keep-alive) reaches here as an event with neither name nor data.
+        if (e.event === undefined && e.data === undefined) return;
+        this.received.push({ event: e.event ?? 'message', data: e.data, id: e.id });
         for (const wake of this.#waiters.splice(0)) wake();
       },
     });
@@ -38,8 +48,8 @@ export class EventStreamReader {
   closed = false;
 
   /** Opens the stream and waits for its first event (the current readiness). */
-  static async open(client: Client): Promise<EventStreamReader> {
-    const reader = new EventStreamReader(client);
+  static async open(client: Client, options: OpenOptions = {}): Promise<EventStreamReader> {
+    const reader = new EventStreamReader(client, options);
     await reader.next('readiness');
     return reader;
   }
@@ -56,6 +66,53 @@ export class EventStreamReader {
 
   names(): string[] {
     return this.received.map((e) => e.event);
+  }
+
+  close(): void {
+    this.#abort.abort();
+  }
+}
+
+/** The raw text of GET /v1/streaming/events, through the generated client: for what the parser hides (comments). */
+export class RawEventStream {
+  text = '';
+  #waiters: Array<() => void> = [];
+  #closed = false;
+  readonly #abort = new AbortController();
+
+  private constructor() {}
+
+  static async open(client: Client): Promise<RawEventStream> {
+    const raw = new RawEventStream();
+    const { response } = await client.request({ method: 'GET', url: '/v1/streaming/events', parseAs: 'stream', signal: raw.#abort.signal });
+    if (response.status !== 200 || !response.body) throw new Error(`event stream answered ${response.status}`);
+    void (async () => {
+      try {
+        const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+        for (let r = await reader.read(); !r.done; r = await reader.read()) {
+          raw.text += r.value;
+          for (const wake of raw.#waiters.splice(0)) wake();
+        }
+      } catch {
+        // aborted
+      }
+      raw.#closed = true;
+      for (const wake of raw.#waiters.splice(0)) wake();
+    })();
+    await raw.waitFor('event: readiness');
+    return raw;
+  }
+
+  /** Resolves once the text received contains `needle` `times` times. */
+  async waitFor(needle: string, times = 1): Promise<void> {
+    while (this.count(needle) < times) {
+      if (this.#closed) throw new Error(`stream closed before "${needle}" x${times}; got:\n${this.text}`);
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  count(needle: string): number {
+    return this.text.split(needle).length - 1;
   }
 
   close(): void {

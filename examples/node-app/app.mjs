@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// A minimal streaming application in Node, run by the supervisor:
+//
+//   npx livestream-session -- node examples/node-app/app.mjs
+//
+// It talks to the local event API with the client generated from openapi.yaml. Outside
+// this repository, `npm install livestream-session` and the import below works as is; inside
+// it, Node resolves the package's own name to this checkout (run `npm run build` first).
+import { createClient, sendEvent, streamEvents } from 'livestream-session/client';
+
+const baseUrl = process.env.LIVESTREAM_SESSION_URL ?? 'http://127.0.0.1:8011';
+const client = createClient({ baseUrl });
+const log = (message) => process.stdout.write(`node-app: ${message}\n`);
+
+async function report(event) {
+  const { response } = await sendEvent({ client, body: { event } });
+  if (response.status !== 202) throw new Error(`${event} was answered ${response.status}`);
+  log(`reported ${event}`);
+}
+
+function onEvent({ event, data }) {
+  switch (event) {
+    case 'omni.services.livestream.session.stun_credentials':
+      // Hand these to the WebRTC stack. They are secrets: log only what is not.
+      log(`credentials received: stun ${data.stunIp}:${data.stunPort}, TURN ${data.turnDetails ? `${data.turnDetails.uris.length} URIs` : 'none'}`);
+      return;
+    case 'omni.services.livestream.session.ended':
+      log(`session ended (${data.cause}); exiting`);
+      process.exit(0);
+      return;
+    case 'readiness':
+      log(`readiness: ${data.statusMessage}`);
+      return;
+  }
+}
+
+process.on('SIGTERM', () => {
+  log('SIGTERM: shutting down');
+  process.exit(0);
+});
+
+// The event stream reconnects by itself and sends Last-Event-ID, so nothing is missed.
+const { stream } = await streamEvents({ client, onSseEvent: onEvent });
+void (async () => {
+  for await (const _ of stream);
+})();
+
+// Start-up: loading the scene, then the first rendered frame.
+await report('omni.kit.app.GLOBAL_EVENT_APP_READY');
+await report('omni.usd.StageRenderingEventType.NEW_FRAME');

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# A minimal streaming application in any language, with curl only:
+#
+#   npx livestream-session -- bash examples/shell-app.sh
+#
+# It reports app ready and the first frame, prints the credentials it receives (never the
+# password) and exits 0 when the session ends or on SIGTERM.
+set -u
+base=${LIVESTREAM_SESSION_URL:-http://127.0.0.1:8011}
+log() { printf 'shell-app: %s\n' "$*"; }
+field() { printf '%s' "$2" | sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
+
+report() {
+  curl -fsS -o /dev/null -X POST "$base/v1/streaming/events" \
+    -H 'content-type: application/json' -d "{\"event\":\"$1\"}" || exit 1
+  log "reported $1"
+}
+
+# The event stream: "event:" names the event, "data:" is its JSON.
+coproc SSE { exec curl -fsSN "$base/v1/streaming/events"; }
+stop() {
+  log "$1"
+  kill "$SSE_PID" 2>/dev/null
+  exit 0
+}
+trap 'stop "SIGTERM: shutting down"' TERM
+
+report omni.kit.app.GLOBAL_EVENT_APP_READY
+report omni.usd.StageRenderingEventType.NEW_FRAME
+
+event=
+while IFS= read -r line <&"${SSE[0]}"; do
+  case "$line" in
+    event:*) event=${line#event: } ;;
+    data:*)
+      data=${line#data: }
+      case "$event" in
+        omni.services.livestream.session.stun_credentials) log "credentials received: stun $(field stunIp "$data")" ;;
+        omni.services.livestream.session.ended) stop "session ended ($(field cause "$data")); exiting" ;;
+        readiness) log "readiness: $(field reason "$data")" ;;
+      esac ;;
+  esac
+done
+stop "event stream closed; exiting"

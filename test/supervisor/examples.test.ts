@@ -1,0 +1,32 @@
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkReady, endSession, setCredentials } from '../../generated/sdk.gen.js';
+import { specCheckedClient } from '../support/contract.js';
+import { CliProcess, freePort, killProcesses } from '../support/process.js';
+import { SEED_CREDENTIALS } from '../support/service.js';
+
+afterEach(killProcesses);
+
+const example = (path: string) => fileURLToPath(new URL(`../../examples/${path}`, import.meta.url));
+
+describe.each([
+  ['node-app', 'node-app', [process.execPath, example('node-app/app.mjs')]],
+  ['shell-app', 'shell-app', ['bash', example('shell-app.sh')]],
+])('the %s example under the supervisor', (_, prefix, command) => {
+  it('becomes ready, receives the credentials without printing secrets, and ends with the session', async () => {
+    const port = await freePort();
+    const cli = new CliProcess([`--/exts/omni.services.transport.server.http/port=${port}`, '--', ...command]);
+    const client = specCheckedClient(`http://127.0.0.1:${port}`);
+    await cli.waitForOutput(`${prefix}: reported omni.usd.StageRenderingEventType.NEW_FRAME`);
+    const ready = await checkReady({ client });
+    expect(ready.response.status).toBe(200);
+
+    await setCredentials({ client, body: SEED_CREDENTIALS });
+    await cli.waitForOutput(`${prefix}: credentials received: stun stun.example.com`);
+
+    expect((await endSession({ client, body: { sessionId: 'e-1', gracefulShutdown: true } })).data).toEqual({ sessionStatus: 'COMPLETE' });
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect(cli.stdout).toMatch(new RegExp(`${prefix}: (session ended|SIGTERM)`));
+    expect(cli.stdout + cli.stderr).not.toMatch(/turnpass|"pass"/);
+  });
+});
