@@ -201,7 +201,7 @@ async function load(name, port, { method = 'GET', path, body, expectStatus = 200
     requests: result.requests.total,
     p50Ms: round(percentile(latencies, 50)),
     p99Ms: round(percentile(latencies, 99)),
-    maxMs: round(Math.max(...latencies)),
+    maxMs: round(latencies.reduce((a, b) => Math.max(a, b), 0)),
     errors: result.errors + result.timeouts + unexpected,
     statuses: Object.fromEntries(statuses),
   };
@@ -259,7 +259,7 @@ async function eventLatency(port) {
     stream.close();
     agent.destroy();
   }
-  const summary = (xs) => ({ medianMs: round(median(xs)), p95Ms: round(percentile(xs, 95)), maxMs: round(Math.max(...xs)) });
+  const summary = (xs) => ({ medianMs: round(median(xs)), p95Ms: round(percentile(xs, 95)), maxMs: round(xs.reduce((a, b) => Math.max(a, b), 0)) });
   return { rounds: eventRounds, ready: summary(toReady), stream: summary(toStream) };
 }
 

@@ -1,14 +1,14 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Express } from 'express';
-import { createApp } from './app.js';
 import { createKitEventBus, type KitEventBus } from './core/bus.js';
 import { createSystemClock, type Clock } from './core/clock.js';
 import type { Readiness } from './core/readiness.js';
 import type { SessionState } from './core/machine.js';
 import { Session, type SessionLogger } from './core/session.js';
 import { InflightRequests } from './http/inflight.js';
-import { loadSpec } from './http/spec.js';
+import { Probes } from './http/probes.js';
+import { loadSpec, specPath } from './http/spec.js';
 import { EventStreams } from './http/stream-events.js';
 import { createLogger } from './logger.js';
 import { loadSettings, type SettingsSources } from './settings/load.js';
@@ -37,7 +37,13 @@ export interface ListenOptions {
 }
 
 export interface SessionService {
-  readonly app: Express;
+  /**
+   * The service's request listener: the probes answered straight from the session, every
+   * other request through the Express app (loaded by the first request that needs it).
+   */
+  readonly handler: RequestListener;
+  /** The Express app alone, without the probe fast path; loads it if not loaded yet. */
+  app(): Promise<Express>;
   readonly bus: KitEventBus;
   readonly session: Session;
   readonly settings: Readonly<Settings>;
@@ -82,7 +88,33 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     },
   });
   const streams = new EventStreams(session, bus);
-  const app = createApp({ session, bus, logger, spec: loadSpec(), streams, inflight, validateResponses: options.validateResponses });
+  const probes = new Probes(session);
+  specPath(); // a package without its spec fails here, not at its first request
+
+  // Express, the validator and the spec load when a request first needs them, not at
+  // start-up: the probes answer without them, and most of the start-up time was theirs.
+  let loadedApp: Express | undefined;
+  let loadingApp: Promise<Express> | undefined;
+  function app(): Promise<Express> {
+    loadingApp ??= import('./app.js').then(
+      ({ createApp }) =>
+        (loadedApp = createApp({ session, bus, logger, spec: loadSpec(), streams, inflight, validateResponses: options.validateResponses })),
+    );
+    return loadingApp;
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (probes.handle(req, res)) return;
+    if (loadedApp) return void loadedApp(req, res);
+    app().then(
+      (loaded) => loaded(req, res),
+      (err: unknown) => {
+        logger.error({ err, method: req.method, url: req.url }, 'request failed: the HTTP app did not load');
+        res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' }));
+      },
+    );
+  };
 
   function close(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
@@ -105,7 +137,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   }
 
   async function listen({ port = settings.port, host = settings.host }: ListenOptions = {}) {
-    const s = (server = createServer(app));
+    const s = (server = createServer(handler));
     s.on('connection', (socket: Socket) => {
       unusedSockets.add(socket);
       socket.once('close', () => unusedSockets.delete(socket));
@@ -126,6 +158,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   }
 
   return {
+    handler,
     app,
     bus,
     session,
