@@ -8,7 +8,7 @@ import type { SessionState } from './core/machine.js';
 import { Session, type SessionLogger } from './core/session.js';
 import { InflightRequests } from './http/inflight.js';
 import { Probes } from './http/probes.js';
-import { loadSpec, specPath } from './http/spec.js';
+import { specPath } from './http/spec-path.js';
 import { EventStreams } from './http/stream-events.js';
 import { createLogger } from './logger.js';
 import { loadSettings, type SettingsSources } from './settings/load.js';
@@ -96,8 +96,8 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   let loadedApp: Express | undefined;
   let loadingApp: Promise<Express> | undefined;
   function app(): Promise<Express> {
-    loadingApp ??= import('./app.js').then(
-      ({ createApp }) =>
+    loadingApp ??= Promise.all([import('./app.js'), import('./http/spec.js')]).then(
+      ([{ createApp }, { loadSpec }]) =>
         (loadedApp = createApp({ session, bus, logger, spec: loadSpec(), streams, inflight, validateResponses: options.validateResponses })),
     );
     return loadingApp;
