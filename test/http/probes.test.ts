@@ -104,8 +104,8 @@ const ROWS: Array<{ reason: ReadinessReason; settings?: Partial<Settings>; reach
       r.clock.advanceSeconds(12);
     },
   },
-  { reason: 'SESSION_ACTIVE', reach: (r) => [APP_READY, NEW_FRAME, CLIENT_CONNECTED].forEach((e) => r.service.bus.emit(e)) },
-  { reason: 'READY_FOR_CONNECTION', reach: (r) => [APP_READY, NEW_FRAME].forEach((e) => r.service.bus.emit(e)) },
+  { reason: 'SESSION_ACTIVE', reach: (r) => ([APP_READY, NEW_FRAME, CLIENT_CONNECTED] as const).forEach((e) => r.service.bus.emit(e)) },
+  { reason: 'READY_FOR_CONNECTION', reach: (r) => ([APP_READY, NEW_FRAME] as const).forEach((e) => r.service.bus.emit(e)) },
 ];
 
 describe('the probe fast path', () => {
