@@ -33,6 +33,7 @@ const duration = Number(options.duration ?? (smoke ? 1 : 8));
 if (!(duration > 0)) throw new Error(`--duration must be a positive number of seconds, not ${options.duration}`);
 const CONNECTIONS = 32;
 const warmup = Math.min(1, duration / 4);
+const ROUNDS = smoke ? 1 : 3;
 const coldSpawns = smoke ? 2 : 7;
 const eventRounds = smoke ? 4 : 30;
 const settleMs = 1000;
@@ -177,34 +178,57 @@ function percentile(xs, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/** One autocannon run; latencies are recorded here at sub-millisecond precision. */
-async function load(name, port, { method = 'GET', path, body, expectStatus = 200 }) {
+/**
+ * A load on one endpoint, measured in rounds that the run interleaves with the other
+ * loads, so that a burst of outside noise falls on all of them alike. Latencies are
+ * recorded here at sub-millisecond precision.
+ */
+function loadOf(name, port, { method = 'GET', path, body, expectStatus = 200 }) {
   const opts = {
     url: `http://127.0.0.1:${port}${path}`,
     connections: CONNECTIONS,
     method,
     ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
   };
-  await run({ ...opts, duration: warmup });
   const latencies = [];
   const statuses = new Map();
-  const result = await run({ ...opts, duration }, (instance) =>
-    instance.on('response', (_client, status, _bytes, ms) => {
-      latencies.push(ms);
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
-    }),
-  );
-  const unexpected = [...statuses].filter(([s]) => s !== expectStatus).reduce((n, [, c]) => n + c, 0);
+  let requests = 0;
+  let seconds = 0;
+  let errors = 0;
   return {
-    name,
-    requestsPerSecond: Math.round(result.requests.total / result.duration),
-    requests: result.requests.total,
-    p50Ms: round(percentile(latencies, 50)),
-    p99Ms: round(percentile(latencies, 99)),
-    maxMs: round(latencies.reduce((a, b) => Math.max(a, b), 0)),
-    errors: result.errors + result.timeouts + unexpected,
-    statuses: Object.fromEntries(statuses),
+    warm: () => run({ ...opts, duration: warmup }),
+    async measure(roundSeconds) {
+      const result = await run({ ...opts, duration: roundSeconds }, (instance) =>
+        instance.on('response', (_client, status, _bytes, ms) => {
+          latencies.push(ms);
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        }),
+      );
+      requests += result.requests.total;
+      seconds += result.duration;
+      errors += result.errors + result.timeouts;
+    },
+    result() {
+      const unexpected = [...statuses].filter(([s]) => s !== expectStatus).reduce((n, [, c]) => n + c, 0);
+      return {
+        name,
+        requestsPerSecond: Math.round(requests / seconds),
+        requests,
+        p50Ms: round(percentile(latencies, 50)),
+        p99Ms: round(percentile(latencies, 99)),
+        maxMs: round(latencies.reduce((a, b) => Math.max(a, b), 0)),
+        errors: errors + unexpected,
+        statuses: Object.fromEntries(statuses),
+      };
+    },
   };
+}
+
+/** Warms each load, then runs them in turn, `ROUNDS` times, for `duration` seconds in all. */
+async function interleave(...loads) {
+  for (const l of loads) await l.warm();
+  for (let i = 0; i < ROUNDS; i++) for (const l of loads) await l.measure(duration / ROUNDS);
+  return loads.map((l) => l.result());
 }
 
 function run(opts, onInstance) {
@@ -299,31 +323,33 @@ function openStream(port) {
 
 const startedAt = new Date();
 const mib = (kib) => round(kib / 1024, 1);
-console.log(`bench: ${CONNECTIONS} connections, ${duration} s per load (after ${warmup} s warm-up)${smoke ? ', smoke run' : ''}`);
+console.log(`bench: ${CONNECTIONS} connections, ${duration} s per load in ${ROUNDS} interleaved rounds (after ${warmup} s warm-up)${smoke ? ', smoke run' : ''}`);
 
 const cold = await coldStarts();
 console.log(`bench: cold start median ${cold.service} ms (ceiling ${cold.ceiling} ms)`);
 
-const ceiling = await start('ceiling');
-await pause(settleMs);
-const ceilingIdle = rssKiB(ceiling.child.pid);
-const ceilingReady = await load('ceiling GET /v1/streaming/ready', ceiling.port, { path: '/v1/streaming/ready' });
-const ceilingLoaded = rssKiB(ceiling.child.pid);
-await stop(ceiling.child);
-
 // --simulate: ready for connection, the answer the ceiling gives. The service must survive
 // endsession, so it does not quit when a session ends.
+const ceiling = await start('ceiling');
 const service = await start('service', ['--simulate', `${EXT}/quitOnSessionEnded=false`]);
 await pause(settleMs);
+const ceilingIdle = rssKiB(ceiling.child.pid);
 const serviceIdle = rssKiB(service.child.pid);
-const serviceReady = await load('service GET /v1/streaming/ready', service.port, { path: '/v1/streaming/ready' });
-const creds = await load('service POST /v1/streaming/creds', service.port, { method: 'POST', path: '/v1/streaming/creds', body: CREDENTIALS });
+const [ceilingReady, serviceReady, creds] = await interleave(
+  loadOf('ceiling GET /v1/streaming/ready', ceiling.port, { path: '/v1/streaming/ready' }),
+  loadOf('service GET /v1/streaming/ready', service.port, { path: '/v1/streaming/ready' }),
+  loadOf('service POST /v1/streaming/creds', service.port, { method: 'POST', path: '/v1/streaming/creds', body: CREDENTIALS }),
+);
+const ceilingLoaded = rssKiB(ceiling.child.pid);
+await stop(ceiling.child);
 const events = await eventLatency(service.port);
-const endSession = await load('service POST /v1/streaming/endsession', service.port, {
-  method: 'POST',
-  path: '/v1/streaming/endsession',
-  body: { sessionId: 'bench', gracefulShutdown: false },
-});
+const [endSession] = await interleave(
+  loadOf('service POST /v1/streaming/endsession', service.port, {
+    method: 'POST',
+    path: '/v1/streaming/endsession',
+    body: { sessionId: 'bench', gracefulShutdown: false },
+  }),
+);
 const serviceLoaded = rssKiB(service.child.pid);
 await stop(service.child);
 
@@ -356,7 +382,7 @@ const report = {
 };
 
 const markdown = [
-  `Node ${report.node}, ${report.cpus} CPUs, load average ${report.loadAverage.join(' ')}; ${CONNECTIONS} connections, ${duration} s per load, loopback.`,
+  `Node ${report.node}, ${report.cpus} CPUs, load average ${report.loadAverage.join(' ')}; ${CONNECTIONS} connections, ${duration} s per load in ${ROUNDS} interleaved rounds, loopback.`,
   '',
   '| load | req/s | p50 ms | p99 ms | max ms | errors |',
   '|---|---:|---:|---:|---:|---:|',

@@ -7,6 +7,7 @@ import type { Readiness } from './core/readiness.js';
 import type { SessionState } from './core/machine.js';
 import { Session, type SessionLogger } from './core/session.js';
 import { InflightRequests } from './http/inflight.js';
+import type { CredentialsFastPath } from './http/fast-creds.js';
 import { Probes } from './http/probes.js';
 import { specPath } from './http/spec-path.js';
 import { EventStreams } from './http/stream-events.js';
@@ -94,18 +95,26 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   // Express, the validator and the spec load when a request first needs them, not at
   // start-up: the probes answer without them, and most of the start-up time was theirs.
   let loadedApp: Express | undefined;
+  let fastCredentials: CredentialsFastPath | undefined;
   let loadingApp: Promise<Express> | undefined;
   function app(): Promise<Express> {
-    loadingApp ??= Promise.all([import('./app.js'), import('./http/spec.js')]).then(
-      ([{ createApp }, { loadSpec }]) =>
-        (loadedApp = createApp({ session, bus, logger, spec: loadSpec(), streams, inflight, validateResponses: options.validateResponses })),
+    loadingApp ??= Promise.all([import('./app.js'), import('./http/spec.js'), import('./http/fast-creds.js')]).then(
+      ([{ createApp, BODY_LIMIT_BYTES }, { loadSpec }, { CredentialsFastPath }]) => {
+        const spec = loadSpec();
+        const loaded = createApp({ session, bus, logger, spec, streams, inflight, validateResponses: options.validateResponses });
+        fastCredentials = CredentialsFastPath.create({ spec: spec.document, session, inflight, bodyLimit: BODY_LIMIT_BYTES });
+        return (loadedApp = loaded);
+      },
     );
     return loadingApp;
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (probes.handle(req, res)) return;
-    if (loadedApp) return void loadedApp(req, res);
+    if (loadedApp) {
+      if (!fastCredentials?.handle(req, res, loadedApp)) loadedApp(req, res);
+      return;
+    }
     app().then(
       (loaded) => loaded(req, res),
       (err: unknown) => {

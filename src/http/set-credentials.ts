@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import type { CredentialsResult, StreamingCredentials, TurnDetails } from '../../generated/types.gen.js';
 import type { Session } from '../core/session.js';
 
-const ACCEPTED: CredentialsResult = { success: true, errorMessage: null };
+export const ACCEPTED: CredentialsResult = { success: true, errorMessage: null };
 
 const CREDENTIAL_FIELDS = ['stunIp', 'stunPort', 'username', 'password', 'privateSharedPort'] as const;
 const TURN_FIELDS = ['username', 'password', 'uris', 'relayProtocol', 'transportPolicy', 'relayLocation'] as const;
@@ -15,7 +15,7 @@ export function setCredentials(session: Session): RequestHandler {
 }
 
 /** Unknown extra fields are accepted and ignored: only the documented ones are passed on. */
-function knownFields(body: StreamingCredentials): StreamingCredentials {
+export function knownFields(body: StreamingCredentials): StreamingCredentials {
   const credentials = pick(body, CREDENTIAL_FIELDS) as StreamingCredentials;
   if (body.turnDetails !== undefined) credentials.turnDetails = pick(body.turnDetails, TURN_FIELDS) as TurnDetails;
   return credentials;
