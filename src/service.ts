@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Express } from 'express';
 import { createKitEventBus, type KitEventBus } from './core/bus.js';
@@ -7,8 +7,7 @@ import type { Readiness } from './core/readiness.js';
 import type { SessionState } from './core/machine.js';
 import { Session, type SessionLogger } from './core/session.js';
 import { InflightRequests } from './http/inflight.js';
-import type { CredentialsFastPath } from './http/fast-creds.js';
-import { Probes } from './http/probes.js';
+import { createFront } from './http/front.js';
 import { specPath } from './http/spec-path.js';
 import { EventStreams } from './http/stream-events.js';
 import { createLogger } from './logger.js';
@@ -89,41 +88,8 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     },
   });
   const streams = new EventStreams(session, bus);
-  const probes = new Probes(session);
   specPath(); // a package without its spec fails here, not at its first request
-
-  // Express, the validator and the spec load when a request first needs them, not at
-  // start-up: the probes answer without them, and most of the start-up time was theirs.
-  let loadedApp: Express | undefined;
-  let fastCredentials: CredentialsFastPath | undefined;
-  let loadingApp: Promise<Express> | undefined;
-  function app(): Promise<Express> {
-    loadingApp ??= Promise.all([import('./app.js'), import('./http/spec.js'), import('./http/fast-creds.js')]).then(
-      ([{ createApp, BODY_LIMIT_BYTES }, { loadSpec }, { CredentialsFastPath }]) => {
-        const spec = loadSpec();
-        const loaded = createApp({ session, bus, logger, spec, streams, inflight, validateResponses: options.validateResponses });
-        fastCredentials = CredentialsFastPath.create({ spec: spec.document, session, inflight, bodyLimit: BODY_LIMIT_BYTES });
-        return (loadedApp = loaded);
-      },
-    );
-    return loadingApp;
-  }
-
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    if (probes.handle(req, res)) return;
-    if (loadedApp) {
-      if (!fastCredentials?.handle(req, res, loadedApp)) loadedApp(req, res);
-      return;
-    }
-    app().then(
-      (loaded) => loaded(req, res),
-      (err: unknown) => {
-        logger.error({ err, method: req.method, url: req.url }, 'request failed: the HTTP app did not load');
-        res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' }));
-      },
-    );
-  };
+  const { handler, app } = createFront({ session, bus, logger, streams, inflight, validateResponses: options.validateResponses });
 
   function close(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
