@@ -10,8 +10,9 @@ import type { OpenApiDocument } from './spec.js';
 
 type Fallback = (req: IncomingMessage, res: ServerResponse) => void;
 
-const ACCEPTED_BODY = Buffer.from(JSON.stringify(ACCEPTED));
-const ACCEPTED_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(ACCEPTED_BODY.length) };
+// A string, sent in one write with the head (a Buffer takes two).
+const ACCEPTED_BODY = JSON.stringify(ACCEPTED);
+const ACCEPTED_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(ACCEPTED_BODY)) };
 /** The media types for which the body parser reads UTF-8 JSON and the validator checks the schema. */
 const PLAIN_JSON = new Set(['application/json', 'application/json; charset=utf-8', 'application/json;charset=utf-8']);
 

@@ -9,7 +9,8 @@ export interface ProbeAnswer {
   readonly status: number;
   /** In the order they go out: the probe headers, then those `res.json()` sets. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer;
+  /** A string: Node sends it in one write with the head, where a Buffer takes two. */
+  readonly body: string;
 }
 
 /** Probe manners: never cache a probe; a 503 says when to ask again. */
@@ -18,10 +19,10 @@ export function probeHeaders(status: number): Record<string, string> {
 }
 
 function answer(status: number, value: object): ProbeAnswer {
-  const body = Buffer.from(JSON.stringify(value));
+  const body = JSON.stringify(value);
   return {
     status,
-    headers: { ...probeHeaders(status), 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(body.length) },
+    headers: { ...probeHeaders(status), 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) },
     body,
   };
 }
