@@ -25,6 +25,12 @@ stop() {
 }
 trap 'stop "SIGTERM: shutting down"' TERM
 
+# Listen first: the stream opens with the current readiness, and from then on nothing
+# dispatched (credentials, the end of the session) can be missed.
+while IFS= read -r line <&"${SSE[0]}"; do
+  case "$line" in data:*) log "readiness: $(field reason "${line#data: }")"; break ;; esac
+done
+
 report omni.kit.app.GLOBAL_EVENT_APP_READY
 report omni.usd.StageRenderingEventType.NEW_FRAME
 

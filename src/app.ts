@@ -13,7 +13,7 @@ import { getMetrics } from './http/get-metrics.js';
 import { getStatus } from './http/get-status.js';
 import { mountOperations, type OperationHandlers } from './http/operations.js';
 import { CREDS_PATH, END_SESSION_PATH, EVENTS_PATH } from './http/paths.js';
-import { requestLog } from './http/request-log.js';
+import type { RequestOutcomes } from './http/request-log.js';
 import { sendEvent } from './http/send-event.js';
 import { setCredentials } from './http/set-credentials.js';
 import type { LoadedSpec } from './http/spec.js';
@@ -37,6 +37,8 @@ export interface AppDependencies {
   /** The clock's time the service started at, for its uptime. */
   startedAt: number;
   metrics: ServiceMetrics;
+  /** Logs and counts every answer. */
+  outcomes: RequestOutcomes;
   /** Check every answer against the spec too (on in tests). */
   validateResponses?: boolean;
 }
@@ -47,7 +49,7 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(deps.inflight.middleware);
-  app.use(requestLog(deps.logger, deps.metrics, new Set(Object.keys(deps.spec.document.paths))));
+  app.use(deps.outcomes.middleware);
   app.use(docsRouter(deps.spec));
   // Access first, so that no body is read for a caller without the token.
   const guard = requireAccess(deps.settings.accessToken);

@@ -21,19 +21,25 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
-  const settings: LoggerOptions = {
-    name: 'livestream-session',
-    level: process.env.LOG_LEVEL ?? 'info',
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    ...options,
-  };
-  return destination ? pino(settings, destination) : pino(settings);
+  return pino(
+    {
+      name: 'livestream-session',
+      level: process.env.LOG_LEVEL ?? 'info',
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      ...options,
+    },
+    // By default lines go out as soon as they are logged, but while one write is on its way
+    // the next ones join it: under load (a line per credentials request) that is one write
+    // for many lines instead of a blocking write each. Pino writes what is left on exit.
+    destination ?? pino.destination({ dest: 1, sync: false }),
+  );
 }
 
 /**
- * The CLI's logger writes each line as it logs it, so that its lines and the supervised
- * application's output, passed through to the same stdout, keep the order they happened in.
+ * The CLI's logger. When it supervises an application, it writes each line as it logs it,
+ * so that its lines and the application's output, passed through to the same stdout, keep
+ * the order they happened in.
  */
-export function createCliLogger(): Logger {
-  return createLogger({}, pino.destination({ dest: 1, sync: true }));
+export function createCliLogger({ supervising }: { supervising: boolean }): Logger {
+  return supervising ? createLogger({}, pino.destination({ dest: 1, sync: true })) : createLogger();
 }

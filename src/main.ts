@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command !== undefined && command.length === 0) fail(`expected a command after --\nTry 'livestream-session --help'.`);
   const clock = createSystemClock();
-  const logger = createCliLogger();
+  const logger = createCliLogger({ supervising: command !== undefined });
   let supervision: Supervision | undefined;
   let service: SessionService;
   try {

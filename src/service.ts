@@ -1,17 +1,18 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Express } from 'express';
-import { createApp } from './app.js';
 import { createKitEventBus, type KitEventBus } from './core/bus.js';
 import { createSystemClock, type Clock } from './core/clock.js';
 import type { Readiness } from './core/readiness.js';
 import type { SessionState } from './core/machine.js';
 import { Session, type SessionLogger } from './core/session.js';
 import { InflightRequests } from './http/inflight.js';
-import { loadSpec } from './http/spec.js';
+import { createFront } from './http/front.js';
+import { specPath } from './http/spec-path.js';
 import { EventStreams } from './http/stream-events.js';
 import { createLogger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
+import { RequestOutcomes } from './http/request-log.js';
 import { loadSettings, type SettingsSources } from './settings/load.js';
 import type { Settings } from './settings/table.js';
 
@@ -41,7 +42,13 @@ export interface ListenOptions {
 }
 
 export interface SessionService {
-  readonly app: Express;
+  /**
+   * The service's request listener: the probes answered straight from the session, every
+   * other request through the Express app (loaded by the first request that needs it).
+   */
+  readonly handler: RequestListener;
+  /** The Express app alone, without the probe fast path; loads it if not loaded yet. */
+  app(): Promise<Express>;
   readonly bus: KitEventBus;
   readonly session: Session;
   readonly metrics: ServiceMetrics;
@@ -91,7 +98,9 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const streams = new EventStreams(session, bus, clock, settings.maxEventStreams);
   const metrics = new ServiceMetrics(session, bus);
   const startedAt = clock.now();
-  const app = createApp({ session, bus, logger, spec: loadSpec(), streams, inflight, settings, clock, startedAt, metrics, validateResponses: options.validateResponses });
+  specPath(); // a package without its spec fails here, not at its first request
+  const outcomes = new RequestOutcomes(logger, metrics);
+  const { handler, app } = createFront({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, outcomes, validateResponses: options.validateResponses });
 
   /**
    * Resolves once no answer is pending and a turn of the event loop has brought no new
@@ -129,7 +138,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   }
 
   async function listen({ port = settings.port, host = settings.host }: ListenOptions = {}) {
-    const s = (server = createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, app));
+    const s = (server = createServer({ connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, handler));
     // Slow or stalled callers lose their connection; the probes never wait behind them.
     s.headersTimeout = settings.headersTimeoutSeconds * 1000;
     s.requestTimeout = settings.requestTimeoutSeconds * 1000;
@@ -153,6 +162,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   }
 
   return {
+    handler,
     app,
     bus,
     session,

@@ -18,6 +18,9 @@ async function report(event) {
   log(`reported ${event}`);
 }
 
+let listening;
+const streamOpen = new Promise((resolve) => (listening = resolve));
+
 function onEvent({ event, data }) {
   switch (event) {
     case 'omni.services.livestream.session.stun_credentials':
@@ -30,6 +33,7 @@ function onEvent({ event, data }) {
       return;
     case 'readiness':
       log(`readiness: ${data.statusMessage}`);
+      listening();
       return;
   }
 }
@@ -44,6 +48,10 @@ const { stream } = await streamEvents({ client, onSseEvent: onEvent });
 void (async () => {
   for await (const _ of stream);
 })();
+
+// Listen first: the stream opens with the current readiness, and from then on nothing
+// dispatched (credentials, the end of the session) can be missed.
+await streamOpen;
 
 // Start-up: loading the scene, then the first rendered frame.
 await report('omni.kit.app.GLOBAL_EVENT_APP_READY');

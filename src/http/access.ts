@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { HttpError } from './errors.js';
 import { isLoopback } from './loopback.js';
@@ -12,6 +13,19 @@ const digest = (text: string) => createHash('sha256').update(text, 'utf8').diges
  * With no token, everything answers as the original did, except that the event API
  * (`localOnly`) answers loopback callers only.
  */
+/** Whether a request carries the access token (always true when none is set). */
+export function accessCheck(token: string | undefined): (req: IncomingMessage) => boolean {
+  if (token === undefined) return () => true;
+  const expected = digest(token);
+  return (req) => {
+    const header = req.headers.authorization;
+    const match = header === undefined ? null : BEARER.exec(header);
+    return match !== null && timingSafeEqual(digest(match[1]!), expected);
+  };
+}
+
+const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
+
 export function requireAccess(token: string | undefined, { localOnly = false } = {}): RequestHandler {
   if (token === undefined) {
     if (!localOnly) return (_req, _res, next) => next();
@@ -20,12 +34,11 @@ export function requireAccess(token: string | undefined, { localOnly = false } =
       next(new HttpError(403, 'FORBIDDEN', 'The local event API answers loopback callers only'));
     };
   }
-  const expected = digest(token);
+  const allowed = accessCheck(token);
   return (req, _res, next) => {
-    const header = req.headers.authorization;
-    const match = header === undefined ? null : /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-    if (match && timingSafeEqual(digest(match[1]!), expected)) return next();
-    const message = match ? 'The access token is wrong' : 'This endpoint needs an access token: send Authorization: Bearer <token>';
+    if (allowed(req)) return next();
+    const sent = req.headers.authorization !== undefined && BEARER.test(req.headers.authorization);
+    const message = sent ? 'The access token is wrong' : 'This endpoint needs an access token: send Authorization: Bearer <token>';
     next(new HttpError(401, 'UNAUTHORIZED', message, undefined, { 'WWW-Authenticate': 'Bearer realm="livestream-session"' }));
   };
 }

@@ -1,5 +1,4 @@
-import { Router } from 'express';
-import swaggerUi from 'swagger-ui-express';
+import { Router, type RequestHandler } from 'express';
 import type { LoadedSpec } from './spec.js';
 
 /** The docs page and the spec beside it, outside the validated paths. */
@@ -11,6 +10,17 @@ export function docsRouter(spec: LoadedSpec): Router {
   router.get('/openapi.json', (_req, res) => {
     res.json(spec.document);
   });
-  router.use('/docs', swaggerUi.serve, swaggerUi.setup(spec.document, { customSiteTitle: 'livestream-session API' }));
+  router.use('/docs', swaggerUiOnFirstUse(spec));
   return router;
+}
+
+/** Swagger UI and its assets load when the docs page is first asked for, not at start-up. */
+function swaggerUiOnFirstUse(spec: LoadedSpec): RequestHandler {
+  let page: Promise<Router> | undefined;
+  return (req, res, next) => {
+    page ??= import('swagger-ui-express').then(({ default: swaggerUi }) =>
+      Router().use(swaggerUi.serve, swaggerUi.setup(spec.document, { customSiteTitle: 'livestream-session API' })),
+    );
+    page.then((ui) => ui(req, res, next), next);
+  };
 }

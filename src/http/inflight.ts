@@ -1,20 +1,26 @@
-import type { RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 
 /**
  * Counts answers not yet sent, so that quitting can wait until the caller of endsession
  * has its answer. Streams leave the count once they start: they never finish by themselves.
  */
 export class InflightRequests {
-  readonly #pending = new Set<Response>();
+  readonly #pending = new Set<ServerResponse>();
   #waiters: Array<() => void> = [];
 
   readonly middleware: RequestHandler = (_req, res, next) => {
-    this.#pending.add(res);
-    res.on('close', () => this.release(res));
+    this.track(res);
     next();
   };
 
-  release(res: Response): void {
+  /** Counts an answer until its connection has sent it (or closed). */
+  track(res: ServerResponse): void {
+    this.#pending.add(res);
+    res.on('close', () => this.release(res));
+  }
+
+  release(res: ServerResponse): void {
     if (!this.#pending.delete(res) || this.#pending.size > 0) return;
     const waiters = this.#waiters;
     this.#waiters = [];

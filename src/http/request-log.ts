@@ -1,29 +1,49 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { ServiceMetrics } from '../metrics.js';
-import { READY_PATH, STARTUP_PATH } from './paths.js';
+import { ROUTES } from './paths.js';
 
 export interface RequestLogger {
   info(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
   debug?(obj: object, msg?: string): void;
 }
 
-const PROBES = new Set([READY_PATH, STARTUP_PATH]);
-
 /**
- * One log line and one metric count per answer: method, path, status and time taken.
- * Never the body, the query or the headers (they may carry credentials or a token).
- * Orchestrators poll the probes constantly, so their answers log at debug level.
+ * One log line and one metric count per answer, whichever path answered it (the probe and
+ * credentials fast paths, or Express): method, path, status and time taken. Never the body,
+ * the query or the headers (they may carry credentials or a token). Answers that succeed
+ * log at debug level (orchestrators poll the probes constantly, and what a successful call
+ * changes is logged at info as a state change); refusals at info; failures at error.
  */
-export function requestLog(logger: RequestLogger, metrics: ServiceMetrics, routes: ReadonlySet<string>): RequestHandler {
-  return (req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const line = { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 100) / 100 };
-      if (PROBES.has(req.path) && res.statusCode < 400) logger.debug?.(line, 'request');
-      else logger.info(line, 'request');
-      metrics.countRequest(req.method, routes.has(req.path) ? req.path : 'unmatched', res.statusCode);
-    });
+export class RequestOutcomes {
+  constructor(
+    private readonly logger: RequestLogger,
+    private readonly metrics: ServiceMetrics,
+  ) {}
+
+  /** Records the answer to `req` once it has been sent; `started` from process.hrtime.bigint(). */
+  recordWhenSent(req: IncomingMessage, res: ServerResponse, started: bigint): void {
+    res.once('finish', () => this.record(req.method ?? '?', pathOf(req.url), res.statusCode, started));
+  }
+
+  record(method: string, path: string, status: number, started: bigint): void {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const line = { method, path, status, ms: Math.round(ms * 100) / 100 };
+    if (status < 400) this.logger.debug?.(line, 'request');
+    else if (status < 500) this.logger.info(line, 'request');
+    else this.logger.error(line, 'request');
+    this.metrics.countRequest(method, ROUTES.has(path) ? path : 'unmatched', status);
+  }
+
+  /** For Express: every request it answers. */
+  readonly middleware: RequestHandler = (req, res, next) => {
+    this.recordWhenSent(req, res, process.hrtime.bigint());
     next();
   };
+}
+
+function pathOf(url: string | undefined): string {
+  const q = url?.indexOf('?') ?? -1;
+  return q === -1 ? (url ?? '') : url!.slice(0, q);
 }

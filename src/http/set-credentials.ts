@@ -4,7 +4,7 @@ import { credentialsProblems } from '../core/credentials.js';
 import type { Session } from '../core/session.js';
 import { HttpError } from './errors.js';
 
-const ACCEPTED: CredentialsResult = { success: true, errorMessage: null };
+export const ACCEPTED: CredentialsResult = { success: true, errorMessage: null };
 
 const CREDENTIAL_FIELDS = ['stunIp', 'stunPort', 'username', 'password', 'privateSharedPort'] as const;
 const TURN_FIELDS = ['username', 'password', 'uris', 'relayProtocol', 'transportPolicy', 'relayLocation'] as const;
@@ -25,7 +25,7 @@ export function setCredentials(session: Session): RequestHandler {
 }
 
 /** Unknown extra fields are accepted and ignored: only the documented ones are passed on. */
-function knownFields(body: StreamingCredentials): StreamingCredentials {
+export function knownFields(body: StreamingCredentials): StreamingCredentials {
   const credentials = pick(body, CREDENTIAL_FIELDS) as StreamingCredentials;
   if (body.turnDetails !== undefined) credentials.turnDetails = pick(body.turnDetails, TURN_FIELDS) as TurnDetails;
   return credentials;

@@ -1,8 +1,11 @@
 // Reads the [settings] table of a .kit file as Kit does: nested TOML tables
 // become '/'-joined setting paths. Everything else in the file is Kit's business.
 import { readFileSync } from 'node:fs';
-import { parse } from 'smol-toml';
+import { createRequire } from 'node:module';
 import { SettingsError } from './errors.js';
+
+// The TOML parser loads only when a .kit file is given: most runs have none.
+const load = createRequire(import.meta.url);
 
 export interface KitEntry {
   path: string;
@@ -19,6 +22,7 @@ export function readKitSettings(file: string): KitEntry[] {
   let doc: Record<string, unknown>;
   try {
     // bigint integers keep 30 and 30.0 apart, so a float is caught as the wrong type.
+    const { parse } = load('smol-toml') as typeof import('smol-toml');
     doc = parse(text, { integersAsBigInt: true, unsafeKeyBehaviour: 'drop' });
   } catch (err) {
     throw new SettingsError(`Cannot parse config file ${file}: ${messageOf(err)}`);

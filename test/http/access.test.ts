@@ -80,7 +80,7 @@ describe('the access token', () => {
     // A caller over a unix socket has no loopback address, like a remote one.
     const running = await startService({ accessToken: TOKEN });
     const socketPath = `/tmp/livestream-session-access-${process.pid}-${Date.now()}.sock`;
-    const unix = createHttpServer(running.service.app);
+    const unix = createHttpServer(running.service.handler);
     await new Promise<void>((resolve) => unix.listen(socketPath, resolve));
     try {
       const post = (headers: Record<string, string>) =>

@@ -174,7 +174,7 @@ describe('the local event API answers loopback callers only', () => {
     // A Unix socket caller has no IP address at all: the one non-loopback caller a test may make here.
     const running = await startService();
     const socketPath = join(mkdtempSync(join(tmpdir(), 'livestream-')), 'http.sock');
-    const server = createServer(running.service.app);
+    const server = createServer(running.service.handler);
     await new Promise<void>((resolve) => server.listen(socketPath, resolve));
     try {
       const answer = await new Promise<{ status: number; type: string; text: string }>((resolve, reject) => {

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { endSession, getMetrics, getStatus, setCredentials } from '../../generated/sdk.gen.js';
+import { loadSpec } from '../../src/http/spec.js';
+import { ROUTES } from '../../src/http/paths.js';
 import { APP_READY, CLIENT_CONNECTED, CLIENT_DISCONNECTED, NEW_FRAME, SEED_CREDENTIALS, startService, stopServices } from '../support/service.js';
 
 afterEach(stopServices);
@@ -104,7 +106,17 @@ describe('GET /metrics', () => {
     expect(sample(text, 'livestream_session_http_requests_total', 'method="POST",route="/v1/streaming/endsession",status="200"')).toBe(2);
     expect(sample(text, 'livestream_session_http_requests_total', 'method="POST",route="/v1/streaming/events",status="202"')).toBe(5);
     expect(sample(text, 'livestream_session_clients')).toBe(1);
+    // Answers of the fast paths count too: the probes, and credentials taken past Express.
+    await fetch(`${running.url}/v1/streaming/ready`);
+    await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
+    text = await metrics();
+    expect(sample(text, 'livestream_session_http_requests_total', 'method="GET",route="/v1/streaming/ready",status="503"')).toBe(1);
+    expect(sample(text, 'livestream_session_http_requests_total', 'method="POST",route="/v1/streaming/creds",status="200"')).toBe(1);
     expect(text).toContain('process_resident_memory_bytes');
+  });
+
+  it('counts requests by the paths of the spec', async () => {
+    expect([...ROUTES].sort()).toEqual(Object.keys((loadSpec().document as { paths: object }).paths).sort());
   });
 
   it('counts unknown paths under one route, so callers cannot grow the label set', async () => {

@@ -1,0 +1,418 @@
+// Side-by-side benchmark: the compiled CLI, as shipped, against a bare node:http server
+// answering the same readiness body (the ceiling), in the same run, on loopback.
+//
+//   node bench/bench.mjs [--duration <s>] [--smoke] [--out <dir>]
+//
+// Absolute figures depend on the machine and on what else runs; the ratios to the ceiling
+// measured in the same run are what the goals are about. Without --smoke, a missed goal
+// makes the run exit 1.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request, Agent } from 'node:http';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(root, 'dist/src/main.js');
+const CEILING = join(root, 'bench/ceiling.mjs');
+const EXT = '--/exts/omni.services.livestream.session';
+const HTTP = '--/exts/omni.services.transport.server.http';
+
+const { values: options } = parseArgs({
+  options: {
+    duration: { type: 'string' },
+    smoke: { type: 'boolean', default: false },
+    out: { type: 'string', default: join(root, 'bench-results') },
+  },
+});
+const smoke = options.smoke;
+const duration = Number(options.duration ?? (smoke ? 1 : 8));
+if (!(duration > 0)) throw new Error(`--duration must be a positive number of seconds, not ${options.duration}`);
+const CONNECTIONS = 32;
+const warmup = Math.min(1, duration / 4);
+const ROUNDS = smoke ? 1 : 3;
+const coldSpawns = smoke ? 2 : 7;
+const eventRounds = smoke ? 4 : 30;
+const settleMs = 1000;
+
+// The whole run is bounded: a hung child or server must not hang CI.
+const budgetMs = (4 * (duration + warmup) + 60) * 1000;
+const budget = setTimeout(() => {
+  console.error(`bench: still running after ${budgetMs / 1000} s; giving up`);
+  stopAll();
+  process.exit(1);
+}, budgetMs);
+budget.unref();
+
+const GOALS = [
+  { key: 'readyThroughput', what: '/ready req/s ÷ ceiling', min: 0.6 },
+  { key: 'readyP99', what: '/ready p99 ÷ ceiling', max: 1.5 },
+  { key: 'coldStart', what: 'cold start ÷ ceiling', max: 2 },
+  { key: 'idleRss', what: 'idle RSS ÷ ceiling', max: 1.6 },
+  { key: 'credsThroughput', what: 'creds req/s ÷ /ready req/s', min: 0.5 },
+];
+
+const CREDENTIALS = {
+  stunIp: 'stun.example.com',
+  stunPort: 3478,
+  username: 'user',
+  password: 'pass',
+  privateSharedPort: 49100,
+  turnDetails: {
+    username: 'turnuser',
+    password: 'turnpass',
+    uris: ['turns:1.2.3.4:443?transport=tcp', 'turn:1.2.3.4:3478'],
+    relayProtocol: 'TCP',
+    transportPolicy: 'ALL',
+    relayLocation: 'CSP',
+  },
+};
+
+// ---------------------------------------------------------------- processes
+
+const children = new Set();
+
+function stopAll() {
+  for (const child of children) child.kill('SIGKILL');
+}
+process.on('exit', stopAll);
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address();
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+/** The shipped CLI (LOG_LEVEL left as shipped), or the ceiling server. */
+function spawnTarget(kind, port, extraArgs = []) {
+  const env = { ...process.env };
+  delete env.LOG_LEVEL;
+  const args =
+    kind === 'service'
+      ? [CLI, `${HTTP}/port=${port}`, `${HTTP}/host=127.0.0.1`, ...extraArgs]
+      : [CEILING, String(port), '127.0.0.1'];
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Logs are read and dropped, as a container runtime would collect them.
+  child.stdout.resume();
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  child.stderrText = () => stderr;
+  return child;
+}
+
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+function get(port, path, agent = false) {
+  return new Promise((done, fail) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => done({ status: res.statusCode, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+function post(port, path, value, agent = false) {
+  return new Promise((done, fail) => {
+    const body = JSON.stringify(value);
+    const req = request(
+      { host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => done({ status: res.statusCode }));
+      },
+    );
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+const pause = (ms) => new Promise((done) => setTimeout(done, ms));
+
+/** Polls /startup every 2 ms; resolves with ms from `since` to the first 200. */
+async function firstStartupOk(child, port, since) {
+  const deadline = since + 15_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited before answering /startup: ${child.stderrText()}`);
+    const ok = await get(port, '/v1/streaming/startup').then((r) => r.status === 200, () => false);
+    if (ok) return performance.now() - since;
+    await pause(2);
+  }
+  throw new Error('no 200 from /startup within 15 s');
+}
+
+async function start(kind, extraArgs) {
+  const port = await freePort();
+  const spawnedAt = performance.now();
+  const child = spawnTarget(kind, port, extraArgs);
+  const startMs = await firstStartupOk(child, port, spawnedAt);
+  return { child, port, startMs };
+}
+
+function rssKiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)[1]);
+}
+
+// ---------------------------------------------------------------- measuring
+
+const median = (xs) => percentile(xs, 50);
+function percentile(xs, p) {
+  if (xs.length === 0) return NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/**
+ * A load on one endpoint, measured in rounds that the run interleaves with the other
+ * loads, so that a burst of outside noise falls on all of them alike. Latencies are
+ * recorded here at sub-millisecond precision.
+ */
+function loadOf(name, port, { method = 'GET', path, body, expectStatus = 200 }) {
+  const opts = {
+    url: `http://127.0.0.1:${port}${path}`,
+    connections: CONNECTIONS,
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  };
+  const latencies = [];
+  const statuses = new Map();
+  let requests = 0;
+  let seconds = 0;
+  let errors = 0;
+  return {
+    warm: () => run({ ...opts, duration: warmup }),
+    async measure(roundSeconds) {
+      const result = await run({ ...opts, duration: roundSeconds }, (instance) =>
+        instance.on('response', (_client, status, _bytes, ms) => {
+          latencies.push(ms);
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        }),
+      );
+      requests += result.requests.total;
+      seconds += result.duration;
+      errors += result.errors + result.timeouts;
+    },
+    result() {
+      const unexpected = [...statuses].filter(([s]) => s !== expectStatus).reduce((n, [, c]) => n + c, 0);
+      return {
+        name,
+        requestsPerSecond: Math.round(requests / seconds),
+        requests,
+        p50Ms: round(percentile(latencies, 50)),
+        p99Ms: round(percentile(latencies, 99)),
+        maxMs: round(latencies.reduce((a, b) => Math.max(a, b), 0)),
+        errors: errors + unexpected,
+        statuses: Object.fromEntries(statuses),
+      };
+    },
+  };
+}
+
+/** Warms each load, then runs them in turn, `ROUNDS` times, for `duration` seconds in all. */
+async function interleave(...loads) {
+  for (const l of loads) await l.warm();
+  for (let i = 0; i < ROUNDS; i++) for (const l of loads) await l.measure(duration / ROUNDS);
+  return loads.map((l) => l.result());
+}
+
+function run(opts, onInstance) {
+  return new Promise((done, fail) => {
+    const instance = autocannon(opts, (error, result) => (error ? fail(error) : done(result)));
+    onInstance?.(instance);
+  });
+}
+
+const round = (x, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Median ms from spawning to the first 200 from /startup, spawns alternating. */
+async function coldStarts() {
+  const times = { service: [], ceiling: [] };
+  for (let i = 0; i < coldSpawns; i++) {
+    for (const kind of ['service', 'ceiling']) {
+      const { child, startMs } = await start(kind);
+      times[kind].push(startMs);
+      await stop(child);
+    }
+  }
+  return { service: round(median(times.service), 1), ceiling: round(median(times.ceiling), 1), samples: times };
+}
+
+/**
+ * From sending an app event to the change being visible: on /ready (a GET sent once the
+ * event is accepted) and on an open event stream.
+ */
+async function eventLatency(port) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  const stream = await openStream(port);
+  const toReady = [];
+  const toStream = [];
+  try {
+    for (let i = 0; i < eventRounds; i++) {
+      const connect = i % 2 === 0;
+      const reason = connect ? 'SESSION_ACTIVE' : 'READY_FOR_CONNECTION';
+      const event = connect ? 'omni.kit.livestream.client_connected:immediate' : 'omni.kit.livestream.client_disconnected:immediate';
+      const sent = performance.now();
+      const seen = stream.next(reason);
+      const { status } = await post(port, '/v1/streaming/events', { event }, agent);
+      if (status !== 202) throw new Error(`event answered ${status}`);
+      for (;;) {
+        const ready = await get(port, '/v1/streaming/ready', agent);
+        if (JSON.parse(ready.body).reason === reason) break;
+        if (performance.now() - sent > 5000) throw new Error(`/ready never showed ${reason}`);
+      }
+      toReady.push(performance.now() - sent);
+      toStream.push((await seen) - sent);
+    }
+  } finally {
+    stream.close();
+    agent.destroy();
+  }
+  const summary = (xs) => ({ medianMs: round(median(xs)), p95Ms: round(percentile(xs, 95)), maxMs: round(xs.reduce((a, b) => Math.max(a, b), 0)) });
+  return { rounds: eventRounds, ready: summary(toReady), stream: summary(toStream) };
+}
+
+/** GET /v1/streaming/events; `next(reason)` resolves with the time a readiness event naming it arrives. */
+function openStream(port) {
+  return new Promise((done, fail) => {
+    let waiter;
+    let buffer = '';
+    const req = request({ host: '127.0.0.1', port, path: '/v1/streaming/events', agent: false }, (res) => {
+      if (res.statusCode !== 200) return fail(new Error(`event stream answered ${res.statusCode}`));
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        const at = performance.now();
+        buffer += chunk;
+        const blocks = buffer.split('\n\n');
+        buffer = blocks.pop();
+        for (const block of blocks) {
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event === 'readiness' && waiter && JSON.parse(data).reason === waiter.reason) {
+            waiter.resolve(at);
+            waiter = undefined;
+          }
+        }
+      });
+      done({
+        next: (reason) => new Promise((resolve) => (waiter = { reason, resolve })),
+        close: () => req.destroy(),
+      });
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+// ---------------------------------------------------------------- the run
+
+const startedAt = new Date();
+const mib = (kib) => round(kib / 1024, 1);
+console.log(`bench: ${CONNECTIONS} connections, ${duration} s per load in ${ROUNDS} interleaved rounds (after ${warmup} s warm-up)${smoke ? ', smoke run' : ''}`);
+
+const cold = await coldStarts();
+console.log(`bench: cold start median ${cold.service} ms (ceiling ${cold.ceiling} ms)`);
+
+// --simulate: ready for connection, the answer the ceiling gives. The service must survive
+// endsession, so it does not quit when a session ends.
+const ceiling = await start('ceiling');
+const service = await start('service', ['--simulate', `${EXT}/quitOnSessionEnded=false`]);
+await pause(settleMs);
+const ceilingIdle = rssKiB(ceiling.child.pid);
+const serviceIdle = rssKiB(service.child.pid);
+const [ceilingReady, serviceReady, creds] = await interleave(
+  loadOf('ceiling GET /v1/streaming/ready', ceiling.port, { path: '/v1/streaming/ready' }),
+  loadOf('service GET /v1/streaming/ready', service.port, { path: '/v1/streaming/ready' }),
+  loadOf('service POST /v1/streaming/creds', service.port, { method: 'POST', path: '/v1/streaming/creds', body: CREDENTIALS }),
+);
+const ceilingLoaded = rssKiB(ceiling.child.pid);
+await stop(ceiling.child);
+const events = await eventLatency(service.port);
+const [endSession] = await interleave(
+  loadOf('service POST /v1/streaming/endsession', service.port, {
+    method: 'POST',
+    path: '/v1/streaming/endsession',
+    body: { sessionId: 'bench', gracefulShutdown: false },
+  }),
+);
+const serviceLoaded = rssKiB(service.child.pid);
+await stop(service.child);
+
+const ratios = {
+  readyThroughput: round(serviceReady.requestsPerSecond / ceilingReady.requestsPerSecond),
+  readyP99: round(serviceReady.p99Ms / ceilingReady.p99Ms),
+  coldStart: round(cold.service / cold.ceiling),
+  idleRss: round(serviceIdle / ceilingIdle),
+  credsThroughput: round(creds.requestsPerSecond / serviceReady.requestsPerSecond),
+};
+const goals = GOALS.map((g) => ({ ...g, ratio: ratios[g.key], met: g.min !== undefined ? ratios[g.key] >= g.min : ratios[g.key] <= g.max }));
+
+const report = {
+  date: startedAt.toISOString(),
+  node: process.version,
+  cpus: (await import('node:os')).availableParallelism(),
+  loadAverage: (await import('node:os')).loadavg().map((x) => round(x)),
+  connections: CONNECTIONS,
+  durationSeconds: duration,
+  smoke,
+  load: [ceilingReady, serviceReady, creds, endSession],
+  coldStartMs: cold,
+  rssMiB: {
+    ceiling: { idle: mib(ceilingIdle), afterLoad: mib(ceilingLoaded) },
+    service: { idle: mib(serviceIdle), afterLoad: mib(serviceLoaded) },
+  },
+  eventLatency: events,
+  ratios,
+  goals,
+};
+
+const markdown = [
+  `Node ${report.node}, ${report.cpus} CPUs, load average ${report.loadAverage.join(' ')}; ${CONNECTIONS} connections, ${duration} s per load in ${ROUNDS} interleaved rounds, loopback.`,
+  '',
+  '| load | req/s | p50 ms | p99 ms | max ms | errors |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...report.load.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.maxMs} | ${r.errors} |`),
+  '',
+  '| measure | service | ceiling | service ÷ ceiling |',
+  '|---|---:|---:|---:|',
+  `| cold start, spawn to first 200 from /startup (median of ${coldSpawns}) | ${cold.service} ms | ${cold.ceiling} ms | ${ratios.coldStart} |`,
+  `| idle RSS after start | ${mib(serviceIdle)} MiB | ${mib(ceilingIdle)} MiB | ${ratios.idleRss} |`,
+  `| RSS after load | ${mib(serviceLoaded)} MiB | ${mib(ceilingLoaded)} MiB | ${round(serviceLoaded / ceilingLoaded)} |`,
+  '',
+  `| event to visible change (${eventRounds} events) | median ms | p95 ms | max ms |`,
+  '|---|---:|---:|---:|',
+  `| on GET /v1/streaming/ready | ${events.ready.medianMs} | ${events.ready.p95Ms} | ${events.ready.maxMs} |`,
+  `| on the event stream | ${events.stream.medianMs} | ${events.stream.p95Ms} | ${events.stream.maxMs} |`,
+  '',
+  '| goal | ratio | target | met |',
+  '|---|---:|---:|---|',
+  ...goals.map((g) => `| ${g.what} | ${g.ratio} | ${g.min !== undefined ? `≥ ${g.min}` : `≤ ${g.max}`} | ${g.met ? 'yes' : 'NO'} |`),
+  '',
+].join('\n');
+
+mkdirSync(options.out, { recursive: true });
+writeFileSync(join(options.out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(join(options.out, 'bench.md'), markdown);
+console.log(`\n${markdown}`);
+console.log(`bench: written to ${join(options.out, 'bench.json')} and bench.md`);
+
+const missed = goals.filter((g) => !g.met);
+if (!smoke && missed.length > 0) {
+  console.error(`bench: goals missed: ${missed.map((g) => g.what).join(', ')}`);
+  process.exitCode = 1;
+}
