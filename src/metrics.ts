@@ -9,6 +9,9 @@ const RESUME_BUCKETS = [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300];
 
 type Labels = Record<string, string>;
 
+/** Observations kept before prom-client takes them, when nobody scrapes. */
+export const PENDING_OBSERVATIONS_MAX = 1024;
+
 /** Node's process metrics, collected once per process however many services it runs. */
 let processRegistry: Promise<Registry> | undefined;
 
@@ -29,8 +32,13 @@ class Tally {
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
   }
 
-  observe(value: number, ...values: string[]): void {
-    this.#observations.push([values.join('\u0000'), value]);
+  /** Returns how many observations wait for prom-client. */
+  observe(value: number, ...values: string[]): number {
+    return this.#observations.push([values.join('\u0000'), value]);
+  }
+
+  get waiting(): number {
+    return this.#observations.length;
   }
 
   /** Hands what was counted since the last scrape to a prom-client counter or histogram. */
@@ -59,6 +67,7 @@ export class ServiceMetrics {
   readonly #resumeSeconds = new Tally(['outcome']);
   readonly #requests = new Tally(['method', 'route', 'status']);
   #registry: Promise<Registry> | undefined;
+  readonly #drains: Array<() => void> = [];
 
   constructor(private readonly session: Session, bus: KitEventBus) {
     let readinessNow = session.readiness().reason;
@@ -72,14 +81,30 @@ export class ServiceMetrics {
     session.onStep(({ before, after, now }) => {
       if (sessionStartedAt === undefined && after.clients > 0 && after.phase.name === 'open') sessionStartedAt = now;
       if (before.phase.name === 'awaitingResume' && after.phase.name !== 'awaitingResume') {
-        this.#resumeSeconds.observe((now - before.phase.openedAt) / 1000, after.phase.name === 'open' ? 'resumed' : 'ended');
+        this.#bounded(this.#resumeSeconds.observe((now - before.phase.openedAt) / 1000, after.phase.name === 'open' ? 'resumed' : 'ended'));
       }
       const endedNow = (after.phase.name === 'ended' || after.phase.name === 'recycling') && before.phase.name !== after.phase.name;
       if (endedNow && sessionStartedAt !== undefined) {
-        this.#sessionSeconds.observe((now - sessionStartedAt) / 1000);
+        this.#bounded(this.#sessionSeconds.observe((now - sessionStartedAt) / 1000));
         sessionStartedAt = undefined;
       }
     });
+  }
+
+  /**
+   * Observations wait in a list until a scrape; if nobody scrapes, prom-client loads once
+   * the list is long and takes them, so that memory stays bounded however many sessions end.
+   */
+  #bounded(waiting: number): void {
+    if (waiting < PENDING_OBSERVATIONS_MAX) return;
+    void (this.#registry ??= this.#build()).then(() => {
+      for (const drain of this.#drains) drain();
+    });
+  }
+
+  /** Observations not yet handed to prom-client. */
+  get waitingObservations(): number {
+    return this.#sessionSeconds.waiting + this.#resumeSeconds.waiting;
   }
 
   countRequest(method: string, route: string, status: number): void {
@@ -130,7 +155,9 @@ export class ServiceMetrics {
       },
     });
     const drained = <T extends Counter<string> | Histogram<string>>(tally: Tally, metric: T) => {
-      (metric as { collect?: () => void }).collect = () => tally.drainInto(metric);
+      const drain = () => tally.drainInto(metric);
+      (metric as { collect?: () => void }).collect = drain;
+      this.#drains.push(drain);
     };
     drained(this.#transitions, new Counter({ name: 'livestream_session_readiness_transitions_total', help: 'Readiness changes, by the reason before and after.', labelNames: ['from', 'to'], registers }));
     drained(this.#ended, new Counter({ name: 'livestream_session_sessions_ended_total', help: 'Sessions ended, by cause (GRACEFUL_SHUTDOWN, RESUME_TIMEOUT, RESUME_DISABLED).', labelNames: ['cause'], registers }));
