@@ -35,6 +35,9 @@ async function startService(port) {
   });
   let exited = false;
   child.on('exit', () => { exited = true; });
+  // However this run ends, the service it started ends with it.
+  process.on('exit', () => child.kill('SIGKILL'));
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(1));
   // Ready to test once the start-up probe answers (as an orchestrator would see it).
   for (const deadline = Date.now() + 15_000; Date.now() < deadline && !exited;) {
     const ok = await fetch(`http://127.0.0.1:${port}/v1/streaming/startup`).then((r) => r.ok, () => false);

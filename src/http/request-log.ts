@@ -7,6 +7,8 @@ export interface RequestLogger {
   info(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   debug?(obj: object, msg?: string): void;
+  /** pino's: lets a line nobody will see cost nothing to build. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /**
@@ -28,12 +30,13 @@ export class RequestOutcomes {
   }
 
   record(method: string, path: string, status: number, started: bigint): void {
+    this.metrics.countRequest(method, ROUTES.has(path) ? path : 'unmatched', status);
+    if (status < 400 && this.logger.isLevelEnabled?.('debug') === false) return;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const line = { method, path, status, ms: Math.round(ms * 100) / 100 };
     if (status < 400) this.logger.debug?.(line, 'request');
     else if (status < 500) this.logger.info(line, 'request');
     else this.logger.error(line, 'request');
-    this.metrics.countRequest(method, ROUTES.has(path) ? path : 'unmatched', status);
   }
 
   /** For Express: every request it answers. */
