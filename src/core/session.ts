@@ -148,12 +148,17 @@ export class Session {
         this.options.logger.info({ event: effect.event, ...effect.payload }, 'session ended');
         this.options.bus.emit(effect.event, effect.payload);
         return;
-      case 'dispatchCredentials':
+      case 'dispatchCredentials': {
+        const unchanged = this.#credentials !== undefined && sameCredentials(this.#credentials, effect.payload);
         this.#credentials = effect.payload;
-        // Only the fact is logged: credentials are secrets.
-        this.options.logger.info({ event: effect.event, turn: effect.payload.turnDetails !== undefined }, 'credentials received');
+        // Only the fact is logged: credentials are secrets. The same ones again change
+        // nothing, so they log at debug level (they are dispatched all the same).
+        const line = { event: effect.event, turn: effect.payload.turnDetails !== undefined, unchanged };
+        if (unchanged) this.options.logger.debug?.(line, 'credentials received');
+        else this.options.logger.info(line, 'credentials received');
         this.options.bus.emit(effect.event, effect.payload);
         return;
+      }
       case 'startResumeTimer':
         this.#cancelResumeTimer();
         this.#resumeTimer = this.options.clock.setTimeout(() => {
@@ -175,4 +180,9 @@ export class Session {
     if (this.#resumeTimer) this.options.clock.clearTimeout(this.#resumeTimer);
     this.#resumeTimer = undefined;
   }
+}
+
+/** Whether two sets of credentials hold the same values (they are small, plain JSON). */
+function sameCredentials(a: StreamingCredentials, b: StreamingCredentials): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

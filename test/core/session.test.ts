@@ -438,3 +438,29 @@ describe('dispose()', () => {
     expect(listener).not.toHaveBeenCalled();
   });
 });
+
+describe('the credentials log line', () => {
+  it('is info for new credentials and debug for the same ones again; both are dispatched', () => {
+    const lines: Array<[string, object, string | undefined]> = [];
+    const logger = {
+      info: (obj: object, msg?: string) => lines.push(['info', obj, msg]),
+      debug: (obj: object, msg?: string) => lines.push(['debug', obj, msg]),
+      warn() {},
+      error() {},
+    };
+    const bus = createKitEventBus();
+    const dispatched: StreamingCredentials[] = [];
+    bus.on(STUN_CREDENTIALS, (c) => dispatched.push(c));
+    const session = new Session({ settings: settingsWith(), clock: new FakeClock(), bus, logger, onQuit: () => {} });
+    session.setCredentials(CREDS);
+    session.setCredentials({ ...CREDS });
+    session.setCredentials({ ...CREDS, password: 'another' });
+    expect(dispatched).toHaveLength(3);
+    expect(lines.filter(([, , msg]) => msg === 'credentials received').map(([level, obj]) => [level, (obj as { unchanged: boolean }).unchanged])).toEqual([
+      ['info', false],
+      ['debug', true],
+      ['info', false],
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('another');
+  });
+});
