@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { HttpError } from './errors.js';
-import { isLoopback } from './loopback.js';
+import { isLocalCaller } from './loopback.js';
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
@@ -30,7 +30,7 @@ export function requireAccess(token: string | undefined, { localOnly = false } =
   if (token === undefined) {
     if (!localOnly) return (_req, _res, next) => next();
     return (req, _res, next) => {
-      if (isLoopback(req.socket.remoteAddress)) return next();
+      if (isLocalCaller(req.socket)) return next();
       next(new HttpError(403, 'FORBIDDEN', 'The local event API answers loopback callers only'));
     };
   }

@@ -89,7 +89,8 @@ export function supervise(options: SuperviseOptions): Supervision {
       for (const listener of [...lineListeners]) listener(line);
     },
   });
-  logger.info({ command: options.command, args: options.args, pid: app.pid }, 'application started');
+  // Arguments may carry secrets (a token, a password): only how many there are is logged.
+  logger.info({ command: options.command, argCount: options.args.length, pid: app.pid }, 'application started');
   const stopRules = watchReadyRules(service, {
     clock,
     logger,

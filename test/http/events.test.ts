@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { endSession, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
-import { isLoopback } from '../../src/http/loopback.js';
+import { isLocalCaller, isLoopback } from '../../src/http/loopback.js';
 import { assertMatchesSpec } from '../support/contract.js';
 import {
   APP_READY,
@@ -165,6 +165,13 @@ describe('the local event API answers loopback callers only', () => {
 
   it.each(['192.0.2.2', '10.0.0.1', '::ffff:10.0.0.1', 'fe80::1', '', undefined])('refuses %s', (address) => {
     expect(isLoopback(address)).toBe(false);
+  });
+
+  it('takes a caller from the address it connected to as local (the service listening on one outside address)', () => {
+    expect(isLocalCaller({ remoteAddress: '10.1.2.3', localAddress: '10.1.2.3' })).toBe(true);
+    expect(isLocalCaller({ remoteAddress: '10.1.2.4', localAddress: '10.1.2.3' })).toBe(false);
+    expect(isLocalCaller({ remoteAddress: undefined, localAddress: undefined })).toBe(false);
+    expect(isLocalCaller({ remoteAddress: '127.0.0.1', localAddress: '127.0.0.1' })).toBe(true);
   });
 
   it.each([

@@ -28,5 +28,9 @@ describe.each([
     expect(await cli.exited).toEqual({ code: 0, signal: null });
     expect(cli.stdout).toMatch(new RegExp(`${prefix}: (session ended|SIGTERM)`));
     expect(cli.stdout + cli.stderr).not.toMatch(/turnpass|"pass"/);
+    // The application's arguments may hold secrets: the log says how many, not what.
+    const started = cli.logs().find((l) => l.msg === 'application started');
+    expect(started).toMatchObject({ command: command[0], argCount: command.length - 1 });
+    expect(JSON.stringify(started)).not.toContain(command[1]!);
   });
 });
