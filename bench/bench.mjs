@@ -9,11 +9,12 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request, Agent } from 'node:http';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { freePort } from '../scripts/free-port.mjs';
+import { parse } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'dist/src/main.js');
@@ -55,21 +56,8 @@ const GOALS = [
   { key: 'credsThroughput', what: 'creds req/s ÷ /ready req/s', min: 0.5 },
 ];
 
-const CREDENTIALS = {
-  stunIp: 'stun.example.com',
-  stunPort: 3478,
-  username: 'user',
-  password: 'pass',
-  privateSharedPort: 49100,
-  turnDetails: {
-    username: 'turnuser',
-    password: 'turnpass',
-    uris: ['turns:1.2.3.4:443?transport=tcp', 'turn:1.2.3.4:3478'],
-    relayProtocol: 'TCP',
-    transportPolicy: 'ALL',
-    relayLocation: 'CSP',
-  },
-};
+// The spec's own example body of POST /v1/streaming/creds (a full TURN body).
+const CREDENTIALS = parse(readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8')).paths['/v1/streaming/creds'].post.requestBody.content['application/json'].example;
 
 // ---------------------------------------------------------------- processes
 
@@ -80,13 +68,6 @@ function stopAll() {
 }
 process.on('exit', stopAll);
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address();
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /** The shipped CLI (LOG_LEVEL left as shipped), or the ceiling server. */
 function spawnTarget(kind, port, extraArgs = []) {

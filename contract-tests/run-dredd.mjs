@@ -3,21 +3,14 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { parse } from 'yaml';
+import { freePort } from '../scripts/free-port.mjs';
 
 const require = createRequire(import.meta.url);
 const { ACCESS_TOKEN } = require('./dredd-token.cjs');
 const Dredd = require('dredd');
 const namedSkips = require('./dredd-skips.cjs');
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function startService(port) {
   const child = spawn(process.execPath, [

@@ -8,9 +8,9 @@
 // with readiness, a non-zero exit of the service) or on memory growth beyond noise.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort } from './free-port.mjs';
 
 const MB = 1024 * 1024;
 /**
@@ -44,13 +44,6 @@ const PROBE = fileURLToPath(new URL('./soak-probe.mjs', import.meta.url));
 const EXT = '--/exts/omni.services.livestream.session';
 const HTTP = '--/exts/omni.services.transport.server.http';
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}/v1/streaming`;

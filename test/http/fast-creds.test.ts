@@ -1,5 +1,4 @@
-import { createServer, request, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BODY_LIMIT_BYTES } from '../../src/app.js';
@@ -8,19 +7,13 @@ import { CredentialsFastPath } from '../../src/http/fast-creds.js';
 import { InflightRequests } from '../../src/http/inflight.js';
 import { loadSpec } from '../../src/http/spec.js';
 import { SEED_CREDENTIALS, silentLogger, startService, stopServices, type RunningService } from '../support/service.js';
+import { closeServers, serve } from '../support/serve.js';
 
-const servers: Server[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+  await closeServers();
   await stopServices();
 });
 
-async function serve(listener: RequestListener): Promise<number> {
-  const server = createServer(listener);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
 
 function post(port: number, body: Buffer | string, contentType = 'application/json'): Promise<{ status: number; headers: string[]; body: string }> {
   return new Promise((resolve, reject) => {

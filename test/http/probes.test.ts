@@ -1,10 +1,10 @@
-import { createServer, request, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ReadinessReason } from '../../src/core/readiness.js';
 import { Probes } from '../../src/http/probes.js';
 import type { Settings } from '../../src/settings/table.js';
 import { assertMatchesSpec } from '../support/contract.js';
+import { closeServers, serve } from '../support/serve.js';
 import {
   APP_READY,
   CLIENT_CONNECTED,
@@ -16,19 +16,12 @@ import {
   type RunningService,
 } from '../support/service.js';
 
-const servers: Server[] = [];
 afterEach(async () => {
   vi.restoreAllMocks();
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+  await closeServers();
   await stopServices();
 });
 
-async function serve(listener: RequestListener): Promise<number> {
-  const server = createServer(listener);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
 
 interface Answer {
   status: number;
