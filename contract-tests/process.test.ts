@@ -6,12 +6,12 @@
  * endpoints only; where a state needs another setting, it starts a process with it.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { checkReady, checkStartup, endSession, sendEvent, setCredentials } from '../generated/sdk.gen.js';
+import { checkReady, checkStartup, endSession, setCredentials } from '../generated/sdk.gen.js';
 import type { EndSessionRequest, ListenedEventName } from '../generated/types.gen.js';
 import type { Client } from '../src/client.js';
-import { assertMatchesSchema, specCheckedClient } from '../test/support/contract.js';
+import { assertMatchesSchema, sendEvents } from '../test/support/contract.js';
 import { SEED_CREDENTIALS } from '../test/support/fixtures.js';
-import { CliProcess, freePort, killProcesses } from '../test/support/process.js';
+import { killProcesses, startCli, type CliProcess } from '../test/support/process.js';
 import { APP_READY, CLIENT_CONNECTED, CLIENT_DISCONNECTED, NEW_FRAME, SESSION_READY } from '../test/support/service.js';
 import { EventStreamReader } from '../test/support/sse.js';
 
@@ -29,18 +29,12 @@ interface Cli {
   end(body?: EndSessionRequest): Promise<string>;
 }
 
-async function startCli(settings: Record<string, string | number | boolean>): Promise<Cli> {
-  const port = await freePort();
-  const args = [`${HTTP}/port=${port}`, `${HTTP}/host=127.0.0.1`, ...Object.entries(settings).map(([k, v]) => `${EXT}/${k}=${v}`)];
-  const cli = new CliProcess(args);
-  await cli.waitForLog('listening');
-  const client = specCheckedClient(`http://127.0.0.1:${port}`);
+async function startWith(settings: Record<string, string | number | boolean>): Promise<Cli> {
+  const { cli, client } = await startCli([`${HTTP}/host=127.0.0.1`, ...Object.entries(settings).map(([k, v]) => `${EXT}/${k}=${v}`)]);
   return {
     cli,
     client,
-    async send(...events) {
-      for (const event of events) expect((await sendEvent({ client, body: { event } })).response.status).toBe(202);
-    },
+    send: (...events) => sendEvents(client, ...events),
     async expectReadiness(reason, status) {
       const { response, data, error } = await checkReady({ client });
       const body = (data ?? error) as Record<string, unknown>;
@@ -80,7 +74,7 @@ const endAnswersSeen = new Set<string>();
 
 describe('the CLI process against openapi.yaml', () => {
   it('walks the start-up rows, an active session, a resume window, a resumed session and idempotent ends', async () => {
-    const s = await startCli({ waitForSessionReadyEvent: true, quitOnSessionEnded: false, resumeTimeoutSeconds: 30 });
+    const s = await startWith({ waitForSessionReadyEvent: true, quitOnSessionEnded: false, resumeTimeoutSeconds: 30 });
     expect((await checkStartup({ client: s.client })).data).toEqual({ statusMessage: 'Status: Startup endpoint OK' });
 
     await s.expectReadiness('APP_NOT_READY', 503);
@@ -123,7 +117,7 @@ describe('the CLI process against openapi.yaml', () => {
   });
 
   it('ends a session whose resume window ran out, then waits for the previous client to leave', async () => {
-    const s = await startCli({ quitOnSessionEnded: false, resumeTimeoutSeconds: 1 });
+    const s = await startWith({ quitOnSessionEnded: false, resumeTimeoutSeconds: 1 });
     await s.send(APP_READY, NEW_FRAME, CLIENT_CONNECTED);
     await s.expectReadiness('SESSION_ACTIVE', 200);
 
@@ -141,7 +135,7 @@ describe('the CLI process against openapi.yaml', () => {
   });
 
   it('with no resume window, ends at once, reports the recycle row on the stream, then quits with 0', async () => {
-    const s = await startCli({ resumeTimeoutSeconds: 0 });
+    const s = await startWith({ resumeTimeoutSeconds: 0 });
     await s.send(APP_READY, NEW_FRAME);
     await s.expectReadiness('READY_FOR_CONNECTION', 200);
     const stream = await EventStreamReader.open(s.client);

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { endSession, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
 import type { StreamingCredentials } from '../../generated/types.gen.js';
-import { CliProcess, freePort, killProcesses } from '../support/process.js';
-import { APP_READY, CLIENT_CONNECTED, NEW_FRAME, specCheckedClient } from '../support/service.js';
+import { killProcesses, startCli } from '../support/process.js';
+import { APP_READY, CLIENT_CONNECTED, NEW_FRAME } from '../support/service.js';
 import { EventStreamReader } from '../support/sse.js';
 
 afterEach(killProcesses);
@@ -25,14 +25,11 @@ const CREDENTIALS: StreamingCredentials = {
 
 describe('logs', () => {
   it('are JSON lines with levels, record every state change and request, and never hold a secret', async () => {
-    const port = await freePort();
-    const cli = new CliProcess(
-      [`--/exts/omni.services.transport.server.http/port=${port}`, '--/exts/omni.services.livestream.session/quitOnSessionEnded=false'],
+    const { cli, url, client } = await startCli(
+      ['--/exts/omni.services.livestream.session/quitOnSessionEnded=false'],
       { LOG_LEVEL: 'debug', LIVESTREAM_SESSION_ACCESS_TOKEN: TOKEN },
+      TOKEN,
     );
-    await cli.waitForLog('listening');
-    const url = `http://127.0.0.1:${port}`;
-    const client = specCheckedClient(url, TOKEN);
     const bodies: string[] = [];
     const post = async (path: string, body: string, authorization = `Bearer ${TOKEN}`) => {
       const res = await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });

@@ -1,30 +1,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkReady, checkStartup, endSession, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
+import { checkReady, checkStartup, endSession, setCredentials } from '../../generated/sdk.gen.js';
 import type { ListenedEventName } from '../../generated/types.gen.js';
-import { specCheckedClient } from '../support/contract.js';
-import { CliProcess, freePort, killProcesses } from '../support/process.js';
+import { sendEvents } from '../support/contract.js';
+import { killProcesses, startCli } from '../support/process.js';
 import { APP_READY, CLIENT_CONNECTED, CLIENT_DISCONNECTED, NEW_FRAME, SEED_CREDENTIALS } from '../support/service.js';
 import { EventStreamReader } from '../support/sse.js';
 
 afterEach(killProcesses);
 
 const EXT = '--/exts/omni.services.livestream.session';
-const HTTP = '--/exts/omni.services.transport.server.http';
 
-async function startCli(extra: string[] = []) {
-  const port = await freePort();
-  const cli = new CliProcess([`${HTTP}/port=${port}`, `${EXT}/quitOnSessionEnded=true`, `${EXT}/resumeTimeoutSeconds=30`, ...extra]);
-  await cli.waitForLog('listening');
-  const client = specCheckedClient(`http://127.0.0.1:${port}`);
-  const send = async (event: ListenedEventName) => {
-    expect((await sendEvent({ client, body: { event } })).response.status).toBe(202);
-  };
-  return { cli, client, port, send };
+async function startNvcfCli(extra: string[] = []) {
+  const started = await startCli([`${EXT}/quitOnSessionEnded=true`, `${EXT}/resumeTimeoutSeconds=30`, ...extra]);
+  const send = (event: ListenedEventName) => sendEvents(started.client, event);
+  return { ...started, send };
 }
 
 describe('the CLI driven as NVCF drives it', () => {
   it('goes from start-up to a streamed session, ends gracefully, answers 200 and exits 0', async () => {
-    const { cli, client, send } = await startCli();
+    const { cli, client, send } = await startNvcfCli();
 
     expect((await checkStartup({ client })).response.status).toBe(200);
     const notReady = await checkReady({ client });
@@ -62,7 +56,7 @@ describe('the CLI driven as NVCF drives it', () => {
   });
 
   it('takes settings as --/exts arguments: waitForSessionReadyEvent', async () => {
-    const { client, send } = await startCli([`${EXT}/waitForSessionReadyEvent=true`]);
+    const { client, send } = await startNvcfCli([`${EXT}/waitForSessionReadyEvent=true`]);
     await send(APP_READY);
     await send(NEW_FRAME);
     expect((await checkReady({ client })).error).toMatchObject({ statusMessage: 'Status: Session ready event not received' });
@@ -71,7 +65,7 @@ describe('the CLI driven as NVCF drives it', () => {
   });
 
   it('keeps running after a session ends when quitOnSessionEnded=false', async () => {
-    const { cli, client } = await startCli([`${EXT}/quitOnSessionEnded=false`]);
+    const { cli, client } = await startNvcfCli([`${EXT}/quitOnSessionEnded=false`]);
     expect((await endSession({ client, body: { gracefulShutdown: true } })).data).toEqual({ sessionStatus: 'COMPLETE' });
     expect((await checkStartup({ client })).response.status).toBe(200);
     expect(cli.child.exitCode).toBeNull();

@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from '../../src/client.js';
-import { checkResponse } from '../support/contract.js';
 import { SEED_CREDENTIALS } from '../support/fixtures.js';
-import { CliProcess, freePort, killProcesses } from '../support/process.js';
+import { CliProcess, killProcesses, startCli } from '../support/process.js';
 import { RawConnection } from '../support/raw-http.js';
 import { EventStreamReader } from '../support/sse.js';
 
@@ -10,17 +8,7 @@ afterEach(killProcesses);
 
 const HTTP = '--/exts/omni.services.transport.server.http';
 
-async function startCli() {
-  const port = await freePort();
-  const cli = new CliProcess([`${HTTP}/port=${port}`, `${HTTP}/host=127.0.0.1`]);
-  await cli.waitForLog('listening');
-  const client = createClient({ baseUrl: `http://127.0.0.1:${port}` });
-  client.interceptors.response.use(async (response, request) => {
-    await checkResponse(request.method, request.url, response);
-    return response;
-  });
-  return { cli, port, client };
-}
+const startLoopbackCli = () => startCli([`${HTTP}/host=127.0.0.1`]);
 
 /** Waits until the process has written `text` to stderr; fails if it exits first. */
 async function stderrShows(cli: CliProcess, text: string): Promise<void> {
@@ -62,7 +50,7 @@ async function stopsTakingConnections(port: number, withinMs = 5_000): Promise<b
 
 describe('SIGTERM while requests are in flight', () => {
   it('lets a request whose body is still arriving finish with its 2xx answer, then exits 0', async () => {
-    const { cli, port } = await startCli();
+    const { cli, port } = await startLoopbackCli();
     const { connection, rest } = await halfSentCredentials(port);
 
     cli.kill('SIGTERM');
@@ -78,7 +66,7 @@ describe('SIGTERM while requests are in flight', () => {
   });
 
   it('ends open event streams, finishes the request in flight, then exits 0', async () => {
-    const { cli, port, client } = await startCli();
+    const { cli, port, client } = await startLoopbackCli();
     const streams = await Promise.all([EventStreamReader.open(client), EventStreamReader.open(client)]);
     const { connection, rest } = await halfSentCredentials(port);
 
@@ -95,7 +83,7 @@ describe('SIGTERM while requests are in flight', () => {
   });
 
   it('lets several half-sent requests finish (credentials, an event, a graceful end), then exits 0', async () => {
-    const { cli, port } = await startCli();
+    const { cli, port } = await startLoopbackCli();
     const requests = [
       { path: '/v1/streaming/creds', body: JSON.stringify(SEED_CREDENTIALS), status: 200 },
       { path: '/v1/streaming/events', body: JSON.stringify({ event: 'omni.kit.livestream.client_connected:immediate' }), status: 202 },

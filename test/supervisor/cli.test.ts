@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkReady, endSession, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
+import { checkReady, endSession, setCredentials } from '../../generated/sdk.gen.js';
 import type { ListenedEventName } from '../../generated/types.gen.js';
-import { specCheckedClient } from '../support/contract.js';
-import { CliProcess, freePort, killProcesses } from '../support/process.js';
+import { sendEvents, specCheckedClient } from '../support/contract.js';
+import { CliProcess, freePort, killProcesses, startCli } from '../support/process.js';
 import { CLIENT_CONNECTED, CLIENT_DISCONNECTED, SEED_CREDENTIALS } from '../support/service.js';
 import { EventStreamReader } from '../support/sse.js';
 
@@ -19,10 +19,8 @@ const FAKE_APP = fileURLToPath(new URL('../fixtures/fake-app.mjs', import.meta.u
 
 /** The CLI supervising the fake streaming app; the app reports ready once `go()` is called. */
 async function supervised(appFlags: string[] = [], settings: string[] = []) {
-  const port = await freePort();
   const goFile = join(mkdtempSync(join(tmpdir(), 'livestream-go-')), 'go');
-  const cli = new CliProcess([
-    `${HTTP}/port=${port}`,
+  const { cli, client, port } = await startCli([
     `${HTTP}/host=127.0.0.1`,
     `${EXT}/resumeTimeoutSeconds=3600`,
     ...settings,
@@ -32,11 +30,7 @@ async function supervised(appFlags: string[] = [], settings: string[] = []) {
     `--go-file=${goFile}`,
     ...appFlags,
   ]);
-  await cli.waitForLog('listening');
-  const client = specCheckedClient(`http://127.0.0.1:${port}`);
-  const send = async (event: ListenedEventName) => {
-    expect((await sendEvent({ client, body: { event } })).response.status).toBe(202);
-  };
+  const send = (event: ListenedEventName) => sendEvents(client, event);
   const reason = async () => {
     const { data, error } = await checkReady({ client });
     return (data ?? error)!.reason;

@@ -1,6 +1,8 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { createClient, type Client } from '../../src/client.js';
 import { loadSpec } from '../../src/http/spec.js';
+import { sendEvent } from '../../generated/sdk.gen.js';
+import type { ListenedEventName } from '../../generated/types.gen.js';
 
 type MediaObject = { schema?: { $ref?: string } & Record<string, unknown> };
 type Operation = { responses: Record<string, { content?: Record<string, MediaObject> }> };
@@ -82,4 +84,12 @@ export function specCheckedClient(baseUrl: string, token?: string): Client {
     return response;
   });
   return client;
+}
+
+/** Sends Kit events through POST /v1/streaming/events, as a streaming app would; each must be accepted. */
+export async function sendEvents(client: Client, ...events: ListenedEventName[]): Promise<void> {
+  for (const event of events) {
+    const { response } = await sendEvent({ client, body: { event } });
+    if (response.status !== 202) throw new Error(`event ${event} answered ${response.status}`);
+  }
 }

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { Client } from '../../src/client.js';
+import { specCheckedClient } from './contract.js';
 
 /** The compiled CLI, as the package's bin runs it. */
 export const CLI = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
@@ -11,6 +13,18 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * The CLI on a free port, once it listens, with a spec-checked client for it (sending
+ * `token` as bearer token when given). `args` come after the port argument.
+ */
+export async function startCli(args: string[] = [], env: Record<string, string> = {}, token?: string): Promise<{ cli: CliProcess; port: number; url: string; client: Client }> {
+  const port = await freePort();
+  const cli = new CliProcess([`--/exts/omni.services.transport.server.http/port=${port}`, ...args], env);
+  await cli.waitForLog('listening');
+  const url = `http://127.0.0.1:${port}`;
+  return { cli, port, url, client: specCheckedClient(url, token) };
 }
 
 export interface Exit {

@@ -2,9 +2,8 @@ import { FakeClock } from '../../src/core/clock.js';
 import { createSessionService, type SessionService } from '../../src/service.js';
 import type { Settings } from '../../src/settings/table.js';
 import type { Client } from '../../src/client.js';
-import { sendEvent } from '../../generated/sdk.gen.js';
 import type { ListenedEventName } from '../../generated/types.gen.js';
-import { specCheckedClient } from './contract.js';
+import { sendEvents, specCheckedClient } from './contract.js';
 
 export { specCheckedClient };
 
@@ -36,12 +35,7 @@ export async function startService(settings: Partial<Settings> = {}): Promise<Ru
   });
   const { url } = await service.listen({ host: '127.0.0.1', port: 0 });
   const client = specCheckedClient(url, settings.accessToken);
-  const send = async (...events: ListenedEventName[]) => {
-    for (const event of events) {
-      const { response } = await sendEvent({ client, body: { event } });
-      if (response.status !== 202) throw new Error(`event ${event} answered ${response.status}`);
-    }
-  };
+  const send = (...events: ListenedEventName[]) => sendEvents(client, ...events);
   running.add(service);
   return { service, clock, client, url, exits, send };
 }
