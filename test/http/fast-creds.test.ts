@@ -132,12 +132,18 @@ describe('POST /v1/streaming/creds past Express', () => {
     );
     const valid = fc.record(
       {
-        stunIp: fc.string({ minLength: 1, maxLength: 16 }),
+        // Valid for WebRTC too (a host, STUN/TURN URIs, TURN credentials), so that these take the fast path.
+        stunIp: fc.oneof(fc.domain(), fc.ipV4()),
         stunPort: fc.integer({ min: 1, max: 65535 }),
         username: fc.string(),
         password: fc.string(),
         privateSharedPort: fc.integer({ min: 1, max: 65535 }),
-        turnDetails: fc.record({ username: fc.string(), password: fc.string(), uris: fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 3 }), relayLocation: fc.constantFrom('CSP', 'GFN') }),
+        turnDetails: fc.record({
+          username: fc.string({ minLength: 1 }),
+          password: fc.string({ minLength: 1 }),
+          uris: fc.array(fc.constantFrom('stun:stun.example.com', 'turn:1.2.3.4:3478', 'turns:turn.example.com:443?transport=tcp'), { minLength: 1, maxLength: 3 }),
+          relayLocation: fc.constantFrom('CSP', 'GFN'),
+        }),
         extra: value,
       },
       { requiredKeys: ['stunIp', 'stunPort', 'username', 'password'] },
