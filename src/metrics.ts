@@ -70,11 +70,7 @@ export class ServiceMetrics {
   readonly #drains: Array<() => void> = [];
 
   constructor(private readonly session: Session, bus: KitEventBus) {
-    let readinessNow = session.readiness().reason;
-    session.onReadinessChange((r) => {
-      this.#transitions.inc(readinessNow, r.reason);
-      readinessNow = r.reason;
-    });
+    session.onReadinessChange((now, previous) => this.#transitions.inc(previous.reason, now.reason));
     bus.on(SESSION_ENDED_EVENT, (payload) => this.#ended.inc(payload.cause));
 
     let sessionStartedAt: number | undefined;

@@ -56,7 +56,7 @@ export class Session {
   #credentials: StreamingCredentials | undefined;
   #resumeTimer: TimerHandle | undefined;
   #readiness: Readiness;
-  readonly #readinessListeners = new Set<(readiness: Readiness) => void>();
+  readonly #readinessListeners = new Set<(readiness: Readiness, previous: Readiness) => void>();
   readonly #stepListeners = new Set<StepListener>();
   readonly #unsubscribe: Array<() => void>;
 
@@ -100,8 +100,8 @@ export class Session {
     this.#apply({ type: 'appExited' });
   }
 
-  /** Calls `listener` with the new readiness each time its reason changes. */
-  onReadinessChange(listener: (readiness: Readiness) => void): () => void {
+  /** Calls `listener` with the new readiness, and the one before, each time its reason changes. */
+  onReadinessChange(listener: (readiness: Readiness, previous: Readiness) => void): () => void {
     this.#readinessListeners.add(listener);
     return () => this.#readinessListeners.delete(listener);
   }
@@ -121,7 +121,8 @@ export class Session {
 
   #apply(input: SessionInput) {
     const before = this.#state;
-    const result = step(before, input, { now: this.options.clock.now(), settings: this.options.settings });
+    const now = this.options.clock.now();
+    const result = step(before, input, { now, settings: this.options.settings });
     this.#state = result.state;
     if (before.phase.name !== result.state.phase.name) {
       this.options.logger.info({ input: input.type, from: before.phase.name, to: result.state.phase.name }, 'session phase changed');
@@ -129,7 +130,7 @@ export class Session {
     // Effects run before readiness listeners hear of the change, so a listener that
     // re-enters (ends the session, say) never finds an effect of this step still to come.
     for (const effect of result.effects) this.#run(effect);
-    for (const listener of [...this.#stepListeners]) listener({ before, after: result.state, input, now: this.options.clock.now() });
+    for (const listener of [...this.#stepListeners]) listener({ before, after: result.state, input, now });
     this.#notifyReadiness();
     return result;
   }
@@ -137,9 +138,10 @@ export class Session {
   #notifyReadiness(): void {
     const now = this.readiness();
     if (now.reason === this.#readiness.reason) return;
-    this.options.logger.info({ from: this.#readiness.reason, to: now.reason, statusMessage: now.statusMessage }, 'readiness changed');
+    const previous = this.#readiness;
+    this.options.logger.info({ from: previous.reason, to: now.reason, statusMessage: now.statusMessage }, 'readiness changed');
     this.#readiness = now;
-    for (const listener of [...this.#readinessListeners]) listener(now);
+    for (const listener of [...this.#readinessListeners]) listener(now, previous);
   }
 
   #run(effect: Effect): void {

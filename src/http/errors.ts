@@ -80,6 +80,11 @@ function whereParsingFailed(message: string | undefined): string {
   return /end of (JSON|data) input/i.test(message ?? '') ? ' (it ends too early)' : '';
 }
 
+/** A 400 naming each field that is wrong, whoever found it (the validator, or the handler's own checks). */
+export function validationFailed(errors: FieldError[]): HttpError {
+  return new HttpError(400, 'VALIDATION_FAILED', errors.map(describeFieldError).join('; '), errors);
+}
+
 function fromValidator(status: number, code: ErrorCode, e: ForeignError): HttpError {
   const errors: FieldError[] = (e.errors ?? []).map((fe) => ({ path: fe.path ?? '', message: fe.message ?? '' }));
   let message = e.message ?? 'Bad request';

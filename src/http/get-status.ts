@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import type { StatusReport } from '../../generated/types.gen.js';
 import type { Clock } from '../core/clock.js';
 import type { Session } from '../core/session.js';
-import type { Settings } from '../settings/table.js';
+import { SETTINGS, type Settings } from '../settings/table.js';
 
 /** What an operator needs to see why an instance is or is not ready; never a secret. */
 export function statusReport(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number): StatusReport {
@@ -19,23 +19,22 @@ export function statusReport(session: Session, settings: Readonly<Settings>, clo
     lastSessionId: state.lastSessionId,
     credentialsReceived: state.credentialsReceived,
     uptimeSeconds: Math.max(0, (clock.now() - startedAt) / 1000),
-    settings: {
-      quitOnSessionEnded: settings.quitOnSessionEnded,
-      resumeTimeoutSeconds: settings.resumeTimeoutSeconds,
-      waitForSessionReadyEvent: settings.waitForSessionReadyEvent,
-      endSessionOnResumeTimeout: settings.endSessionOnResumeTimeout,
-      port: settings.port,
-      host: settings.host ?? null,
-      accessTokenSet: settings.accessToken !== undefined,
-      headersTimeoutSeconds: settings.headersTimeoutSeconds,
-      requestTimeoutSeconds: settings.requestTimeoutSeconds,
-      maxEventStreams: settings.maxEventStreams,
-      appStopGraceSeconds: settings.appStopGraceSeconds,
-      appReadyWhen: settings.appReadyWhen ?? null,
-      newFrameWhen: settings.newFrameWhen ?? null,
-      sessionReadyWhen: settings.sessionReadyWhen ?? null,
-    },
+    settings: shownSettings(settings),
   };
+}
+
+/**
+ * The settings in force, from the one settings table: unset ones as null, and of a secret
+ * only whether it is set (`accessToken` → `accessTokenSet`).
+ */
+function shownSettings(settings: Readonly<Settings>): StatusReport['settings'] {
+  const shown: Record<string, unknown> = {};
+  for (const spec of SETTINGS) {
+    const value = settings[spec.name];
+    if (spec.secret) shown[`${spec.name}Set`] = value !== undefined;
+    else shown[spec.name] = value ?? null;
+  }
+  return shown as StatusReport['settings'];
 }
 
 export function getStatus(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number): RequestHandler {

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import type { CredentialsResult, StreamingCredentials, TurnDetails } from '../../generated/types.gen.js';
 import { credentialsProblems } from '../core/credentials.js';
 import type { Session } from '../core/session.js';
-import { HttpError } from './errors.js';
+import { validationFailed } from './errors.js';
 
 export const ACCEPTED: CredentialsResult = { success: true, errorMessage: null };
 
@@ -15,9 +15,7 @@ export function setCredentials(session: Session): RequestHandler {
     // Credentials a WebRTC stack would refuse are refused here; the previous ones stay.
     const problems = credentialsProblems(credentials);
     if (problems.length > 0) {
-      const errors = problems.map((p) => ({ path: `/body${p.path}`, message: p.message }));
-      const message = problems.map((p) => `${p.path.slice(1).replace(/\//g, '.')} ${p.message}`).join('; ');
-      return next(new HttpError(400, 'VALIDATION_FAILED', message, errors));
+      return next(validationFailed(problems.map((p) => ({ path: `/body${p.path}`, message: p.message }))));
     }
     session.setCredentials(credentials);
     res.status(200).json(ACCEPTED);
