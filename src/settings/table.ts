@@ -4,39 +4,13 @@ import { parseReadyRule, READY_RULE_FORMS, READY_RULE_SETTINGS } from '../superv
 
 export type SettingType = 'bool' | 'int' | 'string';
 
-export interface Settings {
-  quitOnSessionEnded: boolean;
-  resumeTimeoutSeconds: number;
-  waitForSessionReadyEvent: boolean;
-  /** Opt-in: not in the original extension, so it defaults to off. */
-  endSessionOnResumeTimeout: boolean;
-  port: number;
-  /** undefined listens on all interfaces, as Kit's http server does. */
-  host: string | undefined;
-  /** Bearer token required on creds, endsession and the event API; undefined = open (as the original). */
-  accessToken: string | undefined;
-  /** Seconds a caller has to send its request headers. */
-  headersTimeoutSeconds: number;
-  /** Seconds a caller has to send its whole request. */
-  requestTimeoutSeconds: number;
-  /** Most event streams open at once. */
-  maxEventStreams: number;
-  /** Supervisor: seconds between SIGTERM and SIGKILL when stopping the application. */
-  appStopGraceSeconds: number;
-  /** Supervisor: rules (see ready-rules.ts) that raise the app's Kit events for it. */
-  appReadyWhen: string | undefined;
-  newFrameWhen: string | undefined;
-  sessionReadyWhen: string | undefined;
-}
-
-export type SettingName = keyof Settings;
-
-export interface SettingSpec {
-  readonly name: SettingName;
+export interface SettingSpec<Name extends string = SettingName> {
+  readonly name: Name;
   /** Kit setting path: no leading slash, '/'-separated. */
   readonly path: string;
   readonly type: SettingType;
-  readonly default: Settings[SettingName];
+  /** undefined: unset unless a source sets it. */
+  readonly default: boolean | number | string | undefined;
   readonly min?: number;
   readonly max?: number;
   readonly env: string;
@@ -60,7 +34,7 @@ export const SESSION_EXT_PREFIX = 'exts/omni.services.livestream.session/';
 export const HTTP_EXT_PREFIX = 'exts/omni.services.transport.server.http/';
 export const LEGACY_PREFIX = 'app/livestream/nvcf/';
 
-export const SETTINGS: readonly SettingSpec[] = Object.freeze([
+const TABLE = Object.freeze([
   {
     name: 'quitOnSessionEnded',
     path: `${SESSION_EXT_PREFIX}quitOnSessionEnded`,
@@ -167,10 +141,10 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     description: 'Supervisor: seconds the application has to exit after SIGTERM before SIGKILL.',
   },
   ...READY_RULE_SETTINGS.map(
-    ({ name, env, event }): SettingSpec => ({
+    ({ name, env, event }) => ({
       name,
       path: `${SESSION_EXT_PREFIX}${name}`,
-      type: 'string',
+      type: 'string' as const,
       default: undefined,
       env,
       description: `Supervisor: raise ${event} when this holds (${READY_RULE_FORMS}).`,
@@ -178,8 +152,24 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
       expected: READY_RULE_FORMS,
     }),
   ),
-] satisfies SettingSpec[]);
+] as const satisfies readonly SettingSpec<string>[]);
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(
-  Object.fromEntries(SETTINGS.map((spec) => [spec.name, spec.default])) as unknown as Settings,
-);
+type Row = (typeof TABLE)[number];
+type ValueOf<R extends Row> = { bool: boolean; int: number; string: string }[R['type']] | (undefined extends R['default'] ? undefined : never);
+
+/** The settings in force: one field per row of the table, typed by its row. */
+export type Settings = { -readonly [R in Row as R['name']]: ValueOf<R> };
+
+export type SettingName = keyof Settings;
+
+/** Every setting, in the order --help and /status show them. */
+export const SETTINGS: readonly SettingSpec[] = TABLE;
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(defaults());
+
+function defaults(): Settings {
+  const values: Record<string, unknown> = {};
+  for (const spec of SETTINGS) values[spec.name] = spec.default;
+  // Every row has set its field: the shape is the table's.
+  return values as Settings;
+}
