@@ -23,12 +23,21 @@ export interface SettingSpec<Name extends string = SettingName> {
   readonly check?: (text: string) => string | undefined;
   /** What a valid value looks like, for error messages and --help. */
   readonly expected?: string;
+  /** Strings: surrounding whitespace is dropped (with a warning) before the check. */
+  readonly trim?: boolean;
+  /** An environment variable naming a file that holds the value (the Docker and Kubernetes secrets convention). */
+  readonly fileEnv?: string;
 }
 
 const checkReadyRule = (text: string) => {
   const rule = parseReadyRule(text);
   return 'error' in rule ? rule.error : undefined;
 };
+
+// A token a client cannot send in a header would answer 401 forever: refuse it at start-up.
+// Node reads header bytes as Latin-1, so beyond ASCII the sent and expected tokens differ.
+const checkToken = (text: string) =>
+  /^[\x21-\x7e]+$/.test(text) ? undefined : 'has whitespace, a control character or a non-ASCII character inside';
 
 export const SESSION_EXT_PREFIX = 'exts/omni.services.livestream.session/';
 export const HTTP_EXT_PREFIX = 'exts/omni.services.transport.server.http/';
@@ -78,10 +87,10 @@ const TABLE = Object.freeze([
     path: `${HTTP_EXT_PREFIX}port`,
     type: 'int',
     default: 8011,
-    min: 1,
+    min: 0,
     max: 65535,
     env: 'LIVESTREAM_SESSION_PORT',
-    description: 'HTTP port of the REST API server.',
+    description: 'HTTP port of the REST API server (0 = any free port).',
   },
   {
     name: 'host',
@@ -97,7 +106,11 @@ const TABLE = Object.freeze([
     type: 'string',
     default: undefined,
     env: 'LIVESTREAM_SESSION_ACCESS_TOKEN',
+    fileEnv: 'LIVESTREAM_SESSION_ACCESS_TOKEN_FILE',
     secret: true,
+    trim: true,
+    check: checkToken,
+    expected: 'printable ASCII without spaces, as an Authorization header carries it',
     description: 'Bearer token required on creds, endsession and the event API (unset = no token, as the original).',
   },
   {
