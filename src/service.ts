@@ -97,7 +97,8 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const startedAt = clock.now();
   specPath(); // a package without its spec fails here, not at its first request
   const outcomes = new RequestOutcomes(logger, metrics);
-  const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics });
+  const port = () => (server?.address() as AddressInfo | null)?.port ?? settings.port;
+  const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, port });
   const { handler } = createFront({ handlers, logger, inflight, outcomes, accessToken: settings.accessToken });
 
   /**

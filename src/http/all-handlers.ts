@@ -24,6 +24,8 @@ export interface HandlerDependencies {
   /** The clock's time the service started at, for its uptime. */
   startedAt: number;
   metrics: ServiceMetrics;
+  /** The port the server listens on. */
+  port: () => number;
 }
 
 /** The handler of every operation in the spec. */
@@ -35,7 +37,7 @@ export function createHandlers(deps: HandlerDependencies): Handlers {
     endSession: endSession(deps.session, deps.logger),
     sendEvent: sendEvent(deps.bus),
     streamEvents: streamEvents(deps.streams, deps.inflight),
-    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt),
+    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt, deps.port),
     getMetrics: getMetrics(deps.metrics),
   };
 }

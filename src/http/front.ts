@@ -73,10 +73,11 @@ export function createFront(deps: FrontDependencies): Front {
       }
       // Answered at once (the probes): nothing to wait for, logged now.
       deliver(result, exchange);
+      deps.outcomes.record('GET', req.url!, res.statusCode, started, true);
     } catch (error) {
       fail(error);
+      deps.outcomes.record('GET', req.url!, res.statusCode, started, false);
     }
-    deps.outcomes.record('GET', req.url!, res.statusCode, started);
   }
 
   function handler(req: IncomingMessage, res: ServerResponse): void {

@@ -5,7 +5,7 @@ import type { Handler } from './handlers.js';
 import { SETTINGS, type Settings } from '../settings/table.js';
 
 /** What an operator needs to see why an instance is or is not ready; never a secret. */
-export function statusReport(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number): StatusReport {
+export function statusReport(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number, port: number): StatusReport {
   const readiness = session.readiness();
   const { state } = session;
   return {
@@ -19,7 +19,7 @@ export function statusReport(session: Session, settings: Readonly<Settings>, clo
     lastSessionId: state.lastSessionId,
     credentialsReceived: state.credentialsReceived,
     uptimeSeconds: Math.max(0, (clock.now() - startedAt) / 1000),
-    settings: shownSettings(settings),
+    settings: { ...shownSettings(settings), port },
   };
 }
 
@@ -38,6 +38,7 @@ function shownSettings(settings: Readonly<Settings>): StatusReport['settings'] {
 }
 
 /** `GET /v1/streaming/status`. */
-export function getStatus(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number): Handler<'getStatus'> {
-  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt), headers: { 'Cache-Control': 'no-store' } });
+/** `port()`: the port the server listens on (the one it picked, with port 0). */
+export function getStatus(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number, port: () => number): Handler<'getStatus'> {
+  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt, port()), headers: { 'Cache-Control': 'no-store' } });
 }
