@@ -151,4 +151,7 @@ async function main(argv: string[]): Promise<void> {
   });
 }
 
-await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// `check` plays NVCF against a target; loaded only then, so the service starts as light as before.
+if (argv[0] === 'check') process.exitCode = await (await import('./check/cli.js')).checkCommand(argv.slice(1));
+else await main(argv);
