@@ -10,6 +10,7 @@ import { SETTINGS } from './settings/table.js';
 import { readyRules, SESSION_URL_ENV, splitCommand, supervise, watchReadyRules, type Supervision } from './supervisor/run.js';
 
 const USAGE = `Usage: livestream-session [options] [--/<setting path>=<value> ...] [-- <command> [args...]]
+       livestream-session check <base-url> [options] [--run -- <command> [args...]]  (see check --help)
 
 Controls a cloud streaming session (NVCF, Kubernetes), compatible with the
 Omniverse Kit extension omni.services.livestream.session.

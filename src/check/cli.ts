@@ -107,6 +107,8 @@ export async function checkCommand(argv: readonly string[], out: NodeJS.Writable
     return 0;
   }
   const { json, ...checkOptions } = options;
+  // Interrupted, it exits, and the command it started goes with it (see TargetCommand).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
   const report = await runNvcfCheck({ ...checkOptions, ...(json ? {} : { onCheck: (check) => out.write(`${checkLine(check)}\n`) }) });
   out.write(json ? `${JSON.stringify(report, null, 2)}\n` : reportTail(report));
   return report.passed ? 0 : 1;

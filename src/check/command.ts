@@ -15,7 +15,7 @@ export class TargetCommand {
 
   constructor(
     readonly file: string,
-    readonly args: readonly string[],
+    args: readonly string[],
     env: NodeJS.ProcessEnv,
     private readonly clock: Clock,
   ) {
@@ -52,7 +52,7 @@ export class TargetCommand {
   }
 
   /** Resolves with its exit, or undefined once `ms` have passed on the clock without one. */
-  async waitForExit(ms: number, sleep: (ms: number) => Promise<void>): Promise<AppExit | undefined> {
+  async waitForExit(ms: number, sleep: (ms: number) => Promise<void>): Promise<(AppExit & { at: number }) | undefined> {
     const deadline = this.clock.now() + ms;
     while (this.#exit === undefined && this.clock.now() < deadline) await sleep(Math.min(50, deadline - this.clock.now()));
     return this.#exit;

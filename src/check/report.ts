@@ -17,7 +17,8 @@ export function reportTail(report: NvcfCheckReport): string {
       `${count('skip').length} skipped, ${report.warnings.length} warning(s), in ${(report.ms / 1000).toFixed(1)} s against ${report.baseUrl}`,
   );
   if (!report.passed && report.command) {
-    lines.push(`--- output of ${[report.command.file, ...report.command.args].join(' ')} ---`, report.command.output, '--- end of output ---');
+    // Its arguments are left out: they may carry a token.
+    lines.push(`--- output of ${report.command.file} ---`, report.command.output || '(no output)', '--- end of output ---');
   }
   return `${lines.join('\n')}\n`;
 }

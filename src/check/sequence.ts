@@ -67,7 +67,9 @@ export async function runNvcfCheck(options: NvcfCheckOptions): Promise<NvcfCheck
   if (!ready) {
     const why = ctx.gone() ?? 'the target never became ready';
     for (const name of ['credentials', 'endsession', 'endsession repeated', 'endsession graceful', 'readiness after the session'] as const) skip(ctx, name, 'a ready target', why);
-    if (command) skip(ctx, 'exit', 'exit code 0 after the session', why);
+    const early = command?.exit;
+    if (early) decide(ctx, started, 'exit', false, 'exit code 0 after the session', `${describeExit(early)} before the target was ready`);
+    else if (command) skip(ctx, 'exit', 'exit code 0 after the session', why);
   } else {
     await postCredentials(ctx, options.credentials ?? NVCF_CREDENTIALS);
     const ends = await endTheSession(ctx, { sessionId: options.sessionId ?? 'nvcf-check', resume, quit, resumeTimeoutSeconds, reconnectWindowSeconds });
@@ -84,7 +86,7 @@ export async function runNvcfCheck(options: NvcfCheckOptions): Promise<NvcfCheck
     readiness: states,
     resumeTimeoutSeconds,
     reconnectWindowSeconds,
-    ...(command && exit ? { command: { file: command.file, args: [...command.args], exit, stoppedByCheck: command.stopped, output: command.output } } : {}),
+    ...(command && exit ? { command: { file: command.file, exit, stoppedByCheck: command.stopped, output: command.output } } : {}),
     ms: Math.round(clock.now() - started),
   };
 }
@@ -129,11 +131,11 @@ async function checkExit(ctx: CheckContext, command: TargetCommand, { quit, sess
   const started = ctx.clock.now();
   if (quit) {
     const exit = await command.waitForExit(Math.max(0, gracefulAt + exitTimeoutMs - ctx.clock.now()), ctx.sleep);
-    const early = command.exit !== undefined && command.exit.at < sessionEndedAt;
+    const early = exit !== undefined && exit.at < sessionEndedAt;
     const got =
       exit === undefined
         ? `still running ${seconds(exitTimeoutMs)} after the graceful end`
-        : `${describeExit(exit)}${early ? ' before the session ended' : `, ${seconds(Math.max(0, command.exit!.at - gracefulAt))} after the graceful end`}`;
+        : `${describeExit(exit)}${early ? ' before the session ended' : `, ${seconds(Math.max(0, exit.at - gracefulAt))} after the graceful end`}`;
     decide(ctx, started, 'exit', exit !== undefined && exit.code === 0 && exit.signal === null && !early, `exit code 0 within ${seconds(exitTimeoutMs)} after the graceful end`, got);
     return;
   }

@@ -24,7 +24,8 @@ export async function postCredentials(ctx: CheckContext, credentials: StreamingC
   const started = ctx.clock.now();
   const answer = await ctx.target.request('POST', CREDS_PATH, credentials);
   const accepted = answer.httpStatus === 200 && (answer.body as { success?: unknown } | undefined)?.success === true;
-  decide(ctx, started, 'credentials', accepted, '200 {"success":true,"errorMessage":null} for STUN with TURN details', shown(answer));
+  const hint = answer.httpStatus === 401 ? ': the target wants an access token (--token)' : '';
+  decide(ctx, started, 'credentials', accepted, '200 {"success":true,"errorMessage":null} for STUN with TURN details', `${shown(answer)}${hint}`);
 }
 
 export interface EndSessionPlan {

@@ -83,6 +83,6 @@ export interface NvcfCheckReport {
   resumeTimeoutSeconds: number | null;
   reconnectWindowSeconds: number;
   /** With a command: how it exited, whether the check had to stop it, and its output. */
-  command?: { file: string; args: string[]; exit: { code: number | null; signal: string | null }; stoppedByCheck: boolean; output: string };
+  command?: { file: string; exit: { code: number | null; signal: string | null }; stoppedByCheck: boolean; output: string };
   ms: number;
 }

@@ -134,6 +134,14 @@ describe('livestream-session check against broken targets', { timeout: 60_000 },
     expect(code).toBe(1);
   });
 
+  it('fails exit when the command cannot be started', async () => {
+    const port = await freePort();
+    const { code, report } = await checkJson(`http://127.0.0.1:${port}`, '--run', '--', '/nonexistent/entrypoint');
+    expect(failed(report)).toEqual(['startup', 'readiness', 'exit']);
+    expect(report.checks.find((c) => c.name === 'exit')!.got).toBe('exit code 127 before the target was ready');
+    expect(code).toBe(1);
+  });
+
   it('fails exit when the target exits non-zero after the session, showing its output', async () => {
     const port = await freePort();
     const { code, stdout } = await check(`http://127.0.0.1:${port}`, '--reconnect-window', '1', ...runTarget(port, '--flaw=exit-nonzero'));
