@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { splitCommand } from '../supervisor/run.js';
 import { checkLine, reportTail } from './report.js';
-import { DEFAULT_EXIT_TIMEOUT_SECONDS, DEFAULT_READY_TIMEOUT_SECONDS, DEFAULT_RECONNECT_WINDOW_SECONDS, RECONNECT_WINDOW_MARGIN_SECONDS, runNvcfCheck } from './sequence.js';
+import { DEFAULT_EXIT_TIMEOUT_SECONDS, DEFAULT_READY_TIMEOUT_SECONDS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RECONNECT_WINDOW_SECONDS, RECONNECT_WINDOW_MARGIN_SECONDS, runNvcfCheck } from './sequence.js';
 import type { NvcfCheckOptions } from './types.js';
 
 /** NVCF caps its reconnect window at this. */
@@ -11,7 +11,7 @@ const USAGE = `Usage: livestream-session check <base-url> [options] [--run -- <c
 
 Plays NVCF's part against a streaming container, through the four endpoints it uses:
 polls /v1/streaming/startup, then /v1/streaming/ready until 200 (each request with a
-10 s time-out), posts STUN/TURN credentials to /v1/streaming/creds, calls
+${DEFAULT_REQUEST_TIMEOUT_MS / 1000} s time-out), posts STUN/TURN credentials to /v1/streaming/creds, calls
 /v1/streaming/endsession with gracefulShutdown: false through the reconnect window, then
 with gracefulShutdown: true, and checks what readiness answers afterwards. One line per
 check, then a summary. Exit code 0 when every check passes, 1 when one fails, 2 for a

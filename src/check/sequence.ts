@@ -10,6 +10,8 @@ import { judgeMessages, LegacyPorts, StateWalk, walkReadiness, walkStartup, walk
 
 export const DEFAULT_READY_TIMEOUT_SECONDS = 300;
 export const DEFAULT_EXIT_TIMEOUT_SECONDS = 30;
+/** NVCF's time-out for each request. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** Without a resume timeout to go by. */
 export const DEFAULT_RECONNECT_WINDOW_SECONDS = 5;
 /** How far beyond the target's resume timeout the reconnect window reaches by default. */
@@ -32,7 +34,7 @@ export async function runNvcfCheck(options: NvcfCheckOptions): Promise<NvcfCheck
     ? new TargetCommand(options.command.file, options.command.args ?? [], options.command.env ?? process.env, clock)
     : undefined;
   const ctx: CheckContext = {
-    target: httpTarget(options.baseUrl, { token: options.token, timeoutMs: options.requestTimeoutMs ?? 10_000, clock }),
+    target: httpTarget(options.baseUrl, { token: options.token, timeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, clock }),
     clock,
     sleep,
     pollIntervalMs: options.pollIntervalMs ?? 1000,
@@ -118,7 +120,6 @@ async function checkAfterSession(ctx: CheckContext, quit: boolean, withinMs: num
   decide(ctx, started, 'readiness after the session', passed, expected, path);
 }
 
-/** With quit, the command exits 0 by itself; without, it keeps running until told to stop. */
 interface ExitTiming {
   quit: boolean;
   /** From when the command may exit: the call that ended the session. */
@@ -127,6 +128,7 @@ interface ExitTiming {
   exitTimeoutMs: number;
 }
 
+/** With quit, the command exits 0 by itself; without, it keeps running until told to stop. */
 async function checkExit(ctx: CheckContext, command: TargetCommand, { quit, sessionEndedAt, gracefulAt, exitTimeoutMs }: ExitTiming): Promise<void> {
   const started = ctx.clock.now();
   if (quit) {

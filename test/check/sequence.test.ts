@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runNvcfCheck } from '../../src/check/sequence.js';
 import type { CheckName, NvcfCheckOptions, NvcfCheckReport } from '../../src/check/types.js';
@@ -131,5 +132,19 @@ describe('runNvcfCheck against the service', () => {
     const report = await check(elsewhere, { baseUrl: `http://127.0.0.1:${nothing}`, readyTimeoutSeconds: 2, legacyPorts: [Number(new URL(elsewhere.url).port)] });
     expect(checkNamed(report, 'startup').outcome).toBe('fail');
     expect(report.warnings).toEqual([`nothing answers on port ${nothing}, but port ${new URL(elsewhere.url).port} does (an older Kit health port): is the health port set right?`]);
+  });
+
+  it('gives up on a request that is not answered within the request time-out, as NVCF does', async () => {
+    const silent = createServer(() => {}); // takes requests, answers none
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as { port: number };
+      const report = await runNvcfCheck({ baseUrl: `http://127.0.0.1:${port}`, readyTimeoutSeconds: 0, requestTimeoutMs: 200 });
+      expect(checkNamed(report, 'startup').got).toMatch(/^no answer within 0\.2 s/);
+      expect(checkNamed(report, 'readiness').got).toMatch(/^still no answer within 0\.2 s/);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });
