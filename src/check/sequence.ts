@@ -1,5 +1,5 @@
 import { createSystemClock } from '../core/clock.js';
-import { READY_PATH, STATUS_PATH } from '../http/paths.js';
+import { OPERATIONS } from '../http/operations.js';
 import { TargetCommand, describeExit } from './command.js';
 import { decide, seconds, skip, type CheckContext } from './context.js';
 import { httpTarget } from './http.js';
@@ -7,6 +7,9 @@ import { MESSAGE_OF } from './readiness-states.js';
 import { endTheSession, NVCF_CREDENTIALS, postCredentials } from './session.js';
 import type { CheckResult, NvcfCheckOptions, NvcfCheckReport } from './types.js';
 import { judgeMessages, LegacyPorts, StateWalk, walkReadiness, walkStartup, walkText } from './walk.js';
+
+const READY_PATH = OPERATIONS.checkReady.path;
+const STATUS_PATH = OPERATIONS.getStatus.path;
 
 export const DEFAULT_READY_TIMEOUT_SECONDS = 300;
 export const DEFAULT_EXIT_TIMEOUT_SECONDS = 30;

@@ -1,7 +1,10 @@
 import type { SessionStatus, StreamingCredentials } from '../../generated/types.gen.js';
-import { CREDS_PATH, END_SESSION_PATH } from '../http/paths.js';
+import { OPERATIONS } from '../http/operations.js';
 import { decide, seconds, skip, type CheckContext } from './context.js';
 import { shown, stringField, type Answer } from './http.js';
+
+const CREDS_PATH = OPERATIONS.setCredentials.path;
+const END_SESSION_PATH = OPERATIONS.endSession.path;
 
 /** STUN and TURN details shaped as NVCF sends them (the values reach nobody). */
 export const NVCF_CREDENTIALS: StreamingCredentials = {

@@ -1,10 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
-import { READY_PATH, STARTUP_PATH } from '../http/paths.js';
+import { OPERATIONS } from '../http/operations.js';
 import { STARTUP_BODY } from '../http/probes.js';
 import { decide, seconds, skip, type CheckContext } from './context.js';
 import { httpTarget, shown, type Answer } from './http.js';
 import { classifyReadiness } from './readiness-states.js';
 import type { ReadinessState } from './types.js';
+
+const READY_PATH = OPERATIONS.checkReady.path;
+const STARTUP_PATH = OPERATIONS.checkStartup.path;
 
 /** Polls start-up until 200, as NVCF does before it looks at readiness; false if nothing ever answered. */
 export async function walkStartup(ctx: CheckContext, deadline: number, legacy: LegacyPorts): Promise<boolean> {
