@@ -280,6 +280,27 @@ export type CheckReadyResponses = {
 
 export type CheckReadyResponse = CheckReadyResponses[keyof CheckReadyResponses];
 
+export type CheckReadyHeadData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/streaming/ready';
+};
+
+export type CheckReadyHeadErrors = {
+    /**
+     * Not ready for a connection.
+     */
+    503: unknown;
+};
+
+export type CheckReadyHeadResponses = {
+    /**
+     * Ready, or a session is active or awaiting resume.
+     */
+    200: unknown;
+};
+
 export type CheckStartupData = {
     body?: never;
     path?: never;
@@ -295,6 +316,20 @@ export type CheckStartupResponses = {
 };
 
 export type CheckStartupResponse = CheckStartupResponses[keyof CheckStartupResponses];
+
+export type CheckStartupHeadData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/streaming/startup';
+};
+
+export type CheckStartupHeadResponses = {
+    /**
+     * The service is up.
+     */
+    200: unknown;
+};
 
 export type SetCredentialsData = {
     body: StreamingCredentialsRequest;

@@ -42,11 +42,11 @@ export type PathOf<K extends OperationId> = Part<K, 'path', NoParameters>;
  * them, checked against the spec before the handler runs. (Headers it declares, such as
  * `Last-Event-ID`, are on `exchange.req`.)
  */
-export interface RequestOf<K extends OperationId> {
+export type RequestOf<K extends OperationId> = {
   readonly body: BodyOf<K>;
   readonly query: QueryOf<K>;
   readonly path: PathOf<K>;
-}
+};
 
 /** The request of an operation that takes no input. */
 export const NO_INPUT: { readonly body: undefined; readonly query: NoParameters; readonly path: NoParameters } = { body: undefined, query: {}, path: {} };
