@@ -57,9 +57,18 @@ describe('iceConfiguration', () => {
     expect(urls(undefined)).toEqual(uris);
   });
 
-  it('writes schemes and transports in lower case, which werift needs for ?transport=', () => {
-    const urls = iceConfiguration(withTurn({ uris: ['TURN:1.2.3.4:3478?transport=UDP', 'Turns:Host.Example:443?Transport=TCP'] })).iceServers[1]!.urls;
-    expect(urls).toEqual(['turn:1.2.3.4:3478?transport=udp', 'turns:Host.Example:443?transport=tcp']);
+  it('writes URIs as a browser does, with the transport in lower case, which werift needs', () => {
+    const urls = iceConfiguration(withTurn({ uris: ['TURN:1.2.3.4:3478?transport=UDP', ' Turns:Host.Example:443?transport=Tcp', 'turn:h?Transport=UDP'] })).iceServers[1]!.urls;
+    expect(urls).toEqual(['turn:1.2.3.4:3478?transport=udp', 'turns:Host.Example:443?transport=tcp', 'turn:h?Transport=UDP']);
+  });
+
+  it('takes a URI with spaces around for the TURN URI it is when transportPolicy is DIRECT', () => {
+    expect(iceConfiguration(withTurn({ uris: [' turn:1.2.3.4 '], transportPolicy: 'DIRECT' })).iceServers).toHaveLength(1);
+  });
+
+  it('leaves out a TURN username or password that is not given', () => {
+    const credentials: StreamingCredentials = { ...STUN_ONLY, turnDetails: { uris: ['stun:stun2.example.com'] } };
+    expect(iceConfiguration(credentials).iceServers[1]).toEqual({ urls: ['stun:stun2.example.com'] });
   });
 
   it('is the one the package and livestream-session/client export', () => {
