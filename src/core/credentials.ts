@@ -36,8 +36,9 @@ export function credentialsProblems(credentials: StreamingCredentials): Credenti
   if (turnUris > 0) {
     problems.push(...turnCredentialProblems('username', turn.username));
     problems.push(...turnCredentialProblems('password', turn.password));
-    if (turn.username !== undefined && utf8Bytes(turn.username) > MAX_TURN_USERNAME_BYTES) {
-      problems.push({ path: '/turnDetails/username', message: `is ${utf8Bytes(turn.username)} bytes in UTF-8, over the ${MAX_TURN_USERNAME_BYTES} a browser takes for TURN` });
+    const bytes = turn.username === undefined ? 0 : utf8Bytes(turn.username);
+    if (bytes > MAX_TURN_USERNAME_BYTES) {
+      problems.push({ path: '/turnDetails/username', message: `is ${bytes} bytes in UTF-8, over the ${MAX_TURN_USERNAME_BYTES} a browser takes for TURN` });
     }
   }
   if (turn.transportPolicy === 'RELAY' && turnUris === 0) {

@@ -2,7 +2,7 @@
 // `new RTCPeerConnection()`: first Blink (the URL standard's parser, the scheme, the query),
 // then libwebrtc on the URL as Blink serialised it (host, port, transport). Found by experiment
 // and kept in agreement by contract-tests/webrtc-credentials.test.ts, which feeds the same
-// corpus to headless Chromium. No imports: `URL` and `TextEncoder` are in browsers and Node.
+// corpus to headless Chromium. No imports: `URL` is in browsers and Node alike.
 
 /** What a browser makes of one ICE server URL. */
 export type IceUrlCheck = { readonly ok: true; readonly turn: boolean } | { readonly ok: false; readonly message: string };
@@ -77,5 +77,13 @@ function splitHostAndPort(authority: string): string | { host: string } {
 
 /** The length of a string in UTF-8 bytes, as a browser encodes it (a lone surrogate as U+FFFD). */
 export function utf8Bytes(value: string): number {
-  return new TextEncoder().encode(value).length;
+  let bytes = 0;
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit < 0xdc00 && (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00) (bytes += 4), i++;
+    else bytes += 3;
+  }
+  return bytes;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkIceUrl, utf8Bytes } from '../../src/webrtc/ice-url.js';
 
@@ -53,5 +54,12 @@ describe('ICE server URLs, as a browser takes them', () => {
     expect(utf8Bytes('abc')).toBe(3);
     expect(utf8Bytes('ü')).toBe(2);
     expect(utf8Bytes('\ud800')).toBe(3);
+    expect(utf8Bytes('\ud800x\udc00')).toBe(7);
+  });
+
+  it('counts every string as TextEncoder does', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (value) => {
+      expect(utf8Bytes(value)).toBe(new TextEncoder().encode(value).length);
+    }));
   });
 });
