@@ -56,13 +56,24 @@ export function stunUrl(credentials: StreamingCredentials): string {
  * its `?transport=` value in lower case. A URI that is not a URL is left as it is.
  */
 export function iceUrl(uri: string): string {
-  let href = uri;
+  const href = serialisedUrl(uri) ?? uri;
+  const transport = /\?transport=([A-Za-z]*[A-Z][A-Za-z]*)$/.exec(href);
+  return transport === null ? href : href.slice(0, transport.index) + `?transport=${transport[1]!.toLowerCase()}`;
+}
+
+// A plain STUN/TURN URI (lower-case scheme, a name, an IPv4 or a bracketed IPv6 address, digits
+// for a port, ?transport=udp|tcp) is its own serialisation: the parser is spared for it, as
+// credentials are checked on the hot path of POST /v1/streaming/creds.
+const PLAIN = /^(?:stuns?|turns?):(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?(?:\?transport=(?:udp|tcp))?$/;
+
+/** The URL as the URL standard serialises it (as browsers pass it on), or undefined if it is none. */
+export function serialisedUrl(url: string): string | undefined {
+  if (PLAIN.test(url)) return url;
   try {
-    href = new URL(uri).href;
+    return new URL(url).href;
   } catch {
-    // Left for the stack to refuse.
+    return undefined;
   }
-  return href.replace(/(\?transport=)([A-Za-z]+)$/, (_, key: string, value: string) => key + value.toLowerCase());
 }
 
 function isIPv6(host: string): boolean {

@@ -2,7 +2,8 @@
 // `new RTCPeerConnection()`: first Blink (the URL standard's parser, the scheme, the query),
 // then libwebrtc on the URL as Blink serialised it (host, port, transport). Found by experiment
 // and kept in agreement by contract-tests/webrtc-credentials.test.ts, which feeds the same
-// corpus to headless Chromium. No imports: `URL` is in browsers and Node alike.
+// corpus to headless Chromium. Nothing Node-only: `URL` is in browsers and Node alike.
+import { serialisedUrl } from './ice-configuration.js';
 
 /** What a browser makes of one ICE server URL. */
 export type IceUrlCheck = { readonly ok: true; readonly turn: boolean } | { readonly ok: false; readonly message: string };
@@ -14,40 +15,46 @@ export const MAX_TURN_USERNAME_BYTES = 509;
 // these only, so `_` is fine and a name's labels are not checked.
 const REG_NAME = /^[A-Za-z0-9\-._~%!$&'()*+,;=]+$/;
 
+const TRANSPORT = /^(udp|tcp)$/i;
+
 const refused = (message: string): IceUrlCheck => ({ ok: false, message });
 
 export function checkIceUrl(url: string): IceUrlCheck {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return refused('is not a URL');
-  }
+  const href = serialisedUrl(url);
+  if (href === undefined) return refused('is not a URL');
   // Blink: the scheme (any case, as the parser lowers it) and the query.
-  const scheme = parsed.protocol.slice(0, -1);
+  const scheme = href.slice(0, href.indexOf(':'));
   const turn = scheme === 'turn' || scheme === 'turns';
   if (!turn && scheme !== 'stun' && scheme !== 'stuns') return refused('must be a stun:, stuns:, turn: or turns: URI');
-  const query = parsed.search.slice(1);
+  const query = queryOf(href);
   if (!turn && query !== '') return refused('may not have a query: ?transport= is for TURN URIs only');
   if (turn && query !== '') {
     const parts = query.split('=').filter((part) => part !== '');
     if (parts.length < 2 || parts[0] !== 'transport') return refused('may only have ?transport=udp or ?transport=tcp as its query');
   }
   // libwebrtc, on the serialised URL: one "?" means a transport to check, more are ignored.
-  const [rest, ...queries] = parsed.href.split('?') as [string, ...string[]];
-  if (queries.length === 1) {
-    const [key, value] = queries[0]!.split('=');
-    if (key !== 'transport' || value === undefined || !/^(udp|tcp)$/i.test(value)) {
+  const question = href.indexOf('?');
+  if (question !== -1 && href.indexOf('?', question + 1) === -1) {
+    const [key, value] = href.slice(question + 1).split('=');
+    if (key !== 'transport' || value === undefined || !TRANSPORT.test(value)) {
       return refused('may only have ?transport=udp or ?transport=tcp as its query');
     }
   }
-  if (!turn && queries.length > 0) return refused('may not have a query: ?transport= is for TURN URIs only');
-  const authority = rest.slice(scheme.length + 1);
+  if (!turn && question !== -1) return refused('may not have a query: ?transport= is for TURN URIs only');
+  const authority = href.slice(scheme.length + 1, question === -1 ? undefined : question);
   if (authority === '') return refused('has no host');
   if (authority.includes('@')) return refused('may not name a user (user@host)');
   const hostAndPort = splitHostAndPort(authority);
   if (typeof hostAndPort === 'string') return refused(hostAndPort);
   return { ok: true, turn };
+}
+
+/** A serialised URL's query, as `URL.search` gives it without its "?": '' when none or empty. */
+function queryOf(href: string): string {
+  const question = href.indexOf('?');
+  const hash = href.indexOf('#');
+  if (question === -1 || (hash !== -1 && hash < question)) return '';
+  return href.slice(question + 1, hash === -1 ? undefined : hash);
 }
 
 /** The host, and why the port (if any) is wrong, or why the whole is not host[:port]. */
