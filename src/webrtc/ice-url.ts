@@ -75,9 +75,10 @@ function splitHostAndPort(authority: string): string | { host: string } {
   }
   if (host === '') return 'has no host';
   if (port !== undefined) {
-    if (!/^\d+$/.test(port)) return `has port ${JSON.stringify(port)}, which is not a number`;
+    // Digits only are quoted back: an answer never holds other text of the body.
+    if (!/^\d+$/.test(port)) return 'has a port that is not a number';
     const value = Number(port);
-    if (value < 1 || value > 65535) return `has port ${port}, outside 1-65535`;
+    if (value < 1 || value > 65535) return port.length <= 6 ? `has port ${port}, outside 1-65535` : 'has a port outside 1-65535';
   }
   return { host };
 }
