@@ -49,11 +49,12 @@ const budget = setTimeout(() => {
 budget.unref();
 
 const GOALS = [
-  { key: 'readyThroughput', what: '/ready req/s ÷ ceiling', min: 0.6 },
+  { key: 'readyThroughput', what: '/ready req/s ÷ ceiling', min: 0.8 },
   { key: 'readyP99', what: '/ready p99 ÷ ceiling', max: 1.5 },
   { key: 'coldStart', what: 'cold start ÷ ceiling', max: 2 },
   { key: 'idleRss', what: 'idle RSS ÷ ceiling', max: 1.6 },
-  { key: 'credsThroughput', what: 'creds req/s ÷ /ready req/s', min: 0.5 },
+  // Reported, not a goal: a session manager posts credentials once per session.
+  { key: 'credsThroughput', what: 'creds req/s ÷ /ready req/s' },
 ];
 
 // The spec's own example body of POST /v1/streaming/creds (a full TURN body).
@@ -341,7 +342,7 @@ const ratios = {
   idleRss: round(serviceIdle / ceilingIdle),
   credsThroughput: round(creds.requestsPerSecond / serviceReady.requestsPerSecond),
 };
-const goals = GOALS.map((g) => ({ ...g, ratio: ratios[g.key], met: g.min !== undefined ? ratios[g.key] >= g.min : ratios[g.key] <= g.max }));
+const goals = GOALS.map((g) => ({ ...g, ratio: ratios[g.key], met: g.min !== undefined ? ratios[g.key] >= g.min : g.max !== undefined ? ratios[g.key] <= g.max : true }));
 
 const report = {
   date: startedAt.toISOString(),
@@ -382,7 +383,7 @@ const markdown = [
   '',
   '| goal | ratio | target | met |',
   '|---|---:|---:|---|',
-  ...goals.map((g) => `| ${g.what} | ${g.ratio} | ${g.min !== undefined ? `≥ ${g.min}` : `≤ ${g.max}`} | ${g.met ? 'yes' : 'NO'} |`),
+  ...goals.map((g) => `| ${g.what} | ${g.ratio} | ${g.min !== undefined ? `≥ ${g.min}` : g.max !== undefined ? `≤ ${g.max}` : 'reported'} | ${g.min === undefined && g.max === undefined ? '—' : g.met ? 'yes' : 'NO'} |`),
   '',
 ].join('\n');
 

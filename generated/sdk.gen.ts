@@ -40,7 +40,8 @@ export const checkStartup = <ThrowOnError extends boolean = false>(options?: Opt
  * Set the STUN and optional TURN credentials for WebRTC streaming
  *
  * Stores the credentials and dispatches `omni.services.livestream.session.stun_credentials`
- * with them as payload. Unknown extra fields are accepted and ignored. Credentials are
+ * with them as payload. Unknown extra fields, at any level, are accepted and passed on
+ * to the application with the rest. Credentials are
  * never logged and never returned by any endpoint.
  *
  * Beyond the schema, the credentials are checked as WebRTC stacks would check them:

@@ -92,7 +92,7 @@ export type StartupStatus = {
 };
 
 /**
- * STUN and optional TURN credentials. Unknown extra fields are ignored.
+ * STUN and optional TURN credentials. Unknown extra fields are passed on to the application.
  */
 export type StreamingCredentials = {
     /**

@@ -1,89 +1,74 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
-import type { KitEventBus } from './core/bus.js';
-import type { Session, SessionLogger } from './core/session.js';
-import { checkReady } from './http/check-ready.js';
-import { checkStartup } from './http/check-startup.js';
+import type { SessionLogger } from './core/session.js';
+import { accessRule } from './http/access.js';
+import { ERROR_SHAPES } from './http/all-handlers.js';
 import { docsRouter } from './http/docs.js';
-import { endSession } from './http/end-session.js';
-import { errorHandler, notFound } from './http/errors.js';
-import type { InflightRequests } from './http/inflight.js';
-import { requireAccess } from './http/access.js';
-import { getMetrics } from './http/get-metrics.js';
-import { getStatus } from './http/get-status.js';
-import { mountOperations, type OperationHandlers } from './http/operations.js';
-import { CREDS_PATH, END_SESSION_PATH, EVENTS_PATH } from './http/paths.js';
-import type { RequestOutcomes } from './http/request-log.js';
-import { sendEvent } from './http/send-event.js';
-import { setCredentials } from './http/set-credentials.js';
+import { errorHandler, methodNotAllowed, unknownPath } from './http/errors.js';
+import { deliver, type BodyOf, type Handler, type Handlers, type OperationId, type PathOf, type QueryOf } from './http/handlers.js';
+import { OPERATION_IDS, OPERATIONS, OPERATIONS_BY_PATH } from './http/operations.js';
 import type { LoadedSpec } from './http/spec.js';
-import type { EventStreams } from './http/stream-events.js';
-import type { Clock } from './core/clock.js';
-import type { ServiceMetrics } from './metrics.js';
-import type { Settings } from './settings/table.js';
 
 /** Largest request body accepted; credentials bodies are well under 2 KiB. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface AppDependencies {
-  session: Session;
-  bus: KitEventBus;
-  logger: SessionLogger;
+  handlers: Handlers;
   spec: LoadedSpec;
-  streams: EventStreams;
-  inflight: InflightRequests;
-  settings: Readonly<Settings>;
-  clock: Clock;
-  /** The clock's time the service started at, for its uptime. */
-  startedAt: number;
-  metrics: ServiceMetrics;
-  /** Logs and counts every answer. */
-  outcomes: RequestOutcomes;
-  /** Check every answer against the spec too (on in tests). */
-  validateResponses?: boolean;
+  logger: SessionLogger;
+  /** The bearer token the operations with `security` need; undefined = none (as the original). */
+  accessToken: string | undefined;
 }
 
-/** Builds the HTTP app; never listens. */
-export function createApp(deps: AppDependencies): Express {
+/**
+ * Builds the HTTP app; never listens. Each operation of the spec is one route: its access
+ * rule (before any body is read), the body parser, the validator, then its handler.
+ */
+export function createApp({ handlers, spec, logger, accessToken }: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(deps.inflight.middleware);
-  app.use(deps.outcomes.middleware);
-  app.use(docsRouter(deps.spec));
-  // Access first, so that no body is read for a caller without the token.
-  const guard = requireAccess(deps.settings.accessToken);
-  app.post(CREDS_PATH, guard);
-  app.post(END_SESSION_PATH, guard);
-  app.use(EVENTS_PATH, requireAccess(deps.settings.accessToken, { localOnly: true }));
-  app.use(express.json({ limit: BODY_LIMIT_BYTES }));
-  app.use(
-    OpenApiValidator.middleware({
-      apiSpec: structuredClone(deps.spec.document) as never,
-      validateRequests: { allowUnknownQueryParameters: true },
-      // requireAccess checks the token (in constant time); the spec only declares it.
-      validateSecurity: false,
-      validateResponses: deps.validateResponses ?? false,
-      ignoreUndocumented: false,
-    }),
-  );
-  const handlers: OperationHandlers = {
-    checkReady: checkReady(deps.session),
-    checkStartup: checkStartup(),
-    setCredentials: setCredentials(deps.session),
-    endSession: endSession(deps.session, deps.logger),
-    sendEvent: sendEvent(deps.bus),
-    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt),
-    getMetrics: getMetrics(deps.metrics),
-    streamEvents: (req, res, next) => {
-      deps.inflight.release(res);
-      deps.streams.handler(req, res, next);
-    },
+  app.use(docsRouter(spec));
+  const json = express.json({ limit: BODY_LIMIT_BYTES });
+  const validator = OpenApiValidator.middleware({
+    apiSpec: structuredClone(spec.document) as never,
+    validateRequests: { allowUnknownQueryParameters: true },
+    // The access rule checks the token (in constant time); the spec only declares it.
+    validateSecurity: false,
+    validateResponses: false,
+    ignoreUndocumented: false,
+  });
+  const mount = <K extends OperationId>(id: K) => {
+    const { path, method } = OPERATIONS[id];
+    app.route(path)[method](operationOf(id), accessRule(OPERATIONS[id], accessToken), json, validator);
+    app.route(path)[method]<PathOf<K>, unknown, BodyOf<K>, QueryOf<K>>(route(handlers[id]));
   };
-  const router = express.Router();
-  mountOperations(router, deps.spec.document, handlers);
-  app.use(router);
-  app.use(notFound);
-  app.use(errorHandler(deps.logger));
+  for (const id of OPERATION_IDS) mount(id);
+  for (const [path, methods] of OPERATIONS_BY_PATH) {
+    const allowed = [...methods.keys()].map((m) => m.toUpperCase());
+    app.all(path, (req, _res, next) => next(methodNotAllowed(req.method, allowed)));
+  }
+  app.use(unknownPath);
+  app.use(errorHandler(logger, ERROR_SHAPES));
   return app;
+}
+
+/** Names the operation a request is for: its error answers take that operation's shape. */
+function operationOf(id: OperationId): RequestHandler {
+  return (_req, res, next) => {
+    res.locals.operationId = id;
+    next();
+  };
+}
+
+/** The handler, given the request as the validator has checked it against the spec. */
+function route<K extends OperationId>(handler: Handler<K>): RequestHandler<PathOf<K>, unknown, BodyOf<K>, QueryOf<K>> {
+  return (req, res, next) => {
+    try {
+      const done = deliver(handler({ body: req.body, query: req.query, path: req.params }, { req, res }), { req, res });
+      if (done) done.catch(next);
+    } catch (error) {
+      next(error);
+    }
+  };
 }

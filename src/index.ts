@@ -1,7 +1,7 @@
 // The library's public surface.
 export { createSessionService } from './service.js';
 export type { ListenOptions, SessionService, SessionServiceOptions } from './service.js';
-export { createApp, BODY_LIMIT_BYTES } from './app.js';
+export { BODY_LIMIT_BYTES } from './app.js';
 export { EventBus, createKitEventBus, type KitEventBus } from './core/bus.js';
 export { FakeClock, createSystemClock, type Clock, type TimerHandle } from './core/clock.js';
 export * from './core/events.js';

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
 import { createSystemClock } from './core/clock.js';
 import { APP_READY_EVENT, NEW_FRAME_EVENT } from './core/events.js';
-import { createCliLogger } from './logger.js';
+import { createCliLogger, logFormat, LOG_LEVELS } from './logger.js';
 import { createSessionService, type SessionService } from './service.js';
 import { isKitArg, SettingsError } from './settings/load.js';
 import { SETTINGS } from './settings/table.js';
+import { waitingHint } from './start-hint.js';
 import { readyRules, SESSION_URL_ENV, splitCommand, supervise, watchReadyRules, type Supervision } from './supervisor/run.js';
 
 const USAGE = `Usage: livestream-session [options] [--/<setting path>=<value> ...] [-- <command> [args...]]
@@ -23,11 +25,17 @@ and if it exits by itself the service exits non-zero so the instance is recycled
 Options:
   -c, --config <file>  read the [settings] table of a .kit (TOML) file
       --simulate       raise app-ready and first-frame by itself (no streaming app needed)
+      --pretty         readable log lines instead of JSON (as on a terminal)
   -h, --help           show this help
   -v, --version        show the version
 
 Settings (file < environment < --/ arguments):
-${SETTINGS.map((s) => `  --/${s.path}=<${s.type}>\n      env ${s.env}; default ${s.default ?? 'unset'}. ${s.description}`).join('\n')}
+${SETTINGS.map((s) => `  --/${s.path}=<${s.type}>\n      env ${s.env}${s.fileEnv ? ` (or ${s.fileEnv}=<file holding it>)` : ''}; default ${s.default ?? 'unset'}. ${s.description}`).join('\n')}
+
+Logging (environment):
+  LOG_LEVEL=<level>    ${LOG_LEVELS.join(', ')} (default info)
+  LOG_FORMAT=<format>  json (one object a line; default unless stdout is a terminal)
+                       or pretty (readable lines; default on a terminal, as --pretty)
 
 Docs page: http://localhost:8011/docs
 `;
@@ -50,6 +58,7 @@ function parseCommandLine(argv: string[]) {
       options: {
         config: { type: 'string', short: 'c' },
         simulate: { type: 'boolean', default: false },
+        pretty: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -96,10 +105,11 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command !== undefined && command.length === 0) fail(`expected a command after --\nTry 'livestream-session --help'.`);
   const clock = createSystemClock();
-  const logger = createCliLogger({ supervising: command !== undefined });
   let supervision: Supervision | undefined;
+  let logger: Logger;
   let service: SessionService;
   try {
+    logger = createCliLogger({ supervising: command !== undefined, format: logFormat(process.env, { pretty: options.pretty, terminal: process.stdout.isTTY === true }) });
     service = createSessionService({
       configFile: options.config,
       env: process.env,
@@ -134,6 +144,8 @@ async function main(argv: string[]): Promise<void> {
     service.bus.emit(NEW_FRAME_EVENT);
   }
   if (command === undefined) {
+    const hint = options.simulate ? undefined : waitingHint(service.settings, `${localUrl(address)}/v1/streaming/events`);
+    if (hint) logger.info(hint);
     watchReadyRules(service, { clock, logger, onLine: () => () => {} });
     return;
   }

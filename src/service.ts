@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Express } from 'express';
 import { createKitEventBus, type KitEventBus } from './core/bus.js';
 import { createSystemClock, type Clock } from './core/clock.js';
 import type { Readiness } from './core/readiness.js';
 import type { SessionState } from './core/machine.js';
 import { Session, type SessionLogger } from './core/session.js';
 import { InflightRequests } from './http/inflight.js';
+import { createHandlers } from './http/all-handlers.js';
 import { createFront } from './http/front.js';
 import { specPath } from './http/spec-path.js';
 import { EventStreams } from './http/stream-events.js';
@@ -22,8 +22,6 @@ export interface SessionServiceOptions extends Omit<SettingsSources, 'overrides'
   clock?: Clock;
   logger?: SessionLogger & { warn(msg: string): void };
   bus?: KitEventBus;
-  /** Check every answer against the spec too (costly; meant for tests). */
-  validateResponses?: boolean;
   /**
    * Called after a session ended with `quitOnSessionEnded`, once its answer has been sent
    * and the server closed. Defaults to exiting the process with the code given (0).
@@ -43,12 +41,11 @@ export interface ListenOptions {
 
 export interface SessionService {
   /**
-   * The service's request listener: the probes answered straight from the session, every
-   * other request through the Express app (loaded by the first request that needs it).
+   * The service's request listener: plain GETs of the probes, status and metrics straight
+   * to their handlers, every other request through the Express app (loaded by the first
+   * request that needs it).
    */
   readonly handler: RequestListener;
-  /** The Express app alone, without the probe fast path; loads it if not loaded yet. */
-  app(): Promise<Express>;
   readonly bus: KitEventBus;
   readonly session: Session;
   readonly metrics: ServiceMetrics;
@@ -100,7 +97,8 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const startedAt = clock.now();
   specPath(); // a package without its spec fails here, not at its first request
   const outcomes = new RequestOutcomes(logger, metrics);
-  const { handler, app } = createFront({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, outcomes, validateResponses: options.validateResponses });
+  const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics });
+  const { handler } = createFront({ handlers, logger, inflight, outcomes, accessToken: settings.accessToken });
 
   /**
    * Resolves once no answer is pending and a turn of the event loop has brought no new
@@ -163,7 +161,6 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
 
   return {
     handler,
-    app,
     bus,
     session,
     metrics,

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { HttpError } from './errors.js';
 import { isLocalCaller } from './loopback.js';
+import type { OperationSpec } from './operations.js';
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
@@ -15,11 +16,10 @@ function bearerToken(req: IncomingMessage): string | undefined {
 }
 
 /**
- * Whether a request carries the access token (always true when none is set), compared in
- * constant time: digests of equal length, so the token's length leaks neither.
+ * Whether a request carries the access token, compared in constant time: digests of equal
+ * length, so the token's length leaks neither.
  */
-export function accessCheck(token: string | undefined): (req: IncomingMessage) => boolean {
-  if (token === undefined) return () => true;
+function tokenCheck(token: string): (req: IncomingMessage) => boolean {
   const expected = digest(token);
   return (req) => {
     const sent = bearerToken(req);
@@ -27,24 +27,28 @@ export function accessCheck(token: string | undefined): (req: IncomingMessage) =
   };
 }
 
+const pass: RequestHandler = (_req, _res, next) => next();
+
 /**
- * Guards the operations that change the session (creds, endsession) and the local event
- * API. With an access token set, each request needs `Authorization: Bearer <token>`.
- * With no token, everything answers as the original did, except that the event API
- * (`localOnly`) answers callers on this machine only.
+ * The access rule of one operation, from its `security` and `x-local-only` in the spec;
+ * mounted before the body parser, so no body is read for a caller that may not call.
+ * - With an access token set, an operation whose `security` names a scheme needs
+ *   `Authorization: Bearer <token>`, from any caller.
+ * - Without one, everything answers as the original did, except that local-only
+ *   operations (the event API, which carries credentials) answer callers on this machine only.
  */
-export function requireAccess(token: string | undefined, { localOnly = false } = {}): RequestHandler {
-  if (token === undefined) {
-    if (!localOnly) return (_req, _res, next) => next();
+export function accessRule(operation: OperationSpec, token: string | undefined): RequestHandler {
+  if (token === undefined || operation.security.length === 0) {
+    if (!operation.localOnly) return pass;
     return (req, _res, next) => {
       if (isLocalCaller(req.socket)) return next();
-      next(new HttpError(403, 'FORBIDDEN', 'The local event API answers loopback callers only'));
+      next(new HttpError({ status: 403, code: 'FORBIDDEN', message: 'The local event API answers loopback callers only' }));
     };
   }
-  const allowed = accessCheck(token);
+  const allowed = tokenCheck(token);
   return (req, _res, next) => {
     if (allowed(req)) return next();
     const message = bearerToken(req) !== undefined ? 'The access token is wrong' : 'This endpoint needs an access token: send Authorization: Bearer <token>';
-    next(new HttpError(401, 'UNAUTHORIZED', message, undefined, { 'WWW-Authenticate': 'Bearer realm="livestream-session"' }));
+    next(new HttpError({ status: 401, code: 'UNAUTHORIZED', message, headers: { 'WWW-Authenticate': 'Bearer realm="livestream-session"' } }));
   };
 }

@@ -1,26 +1,48 @@
+import type { IncomingMessage } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorCode, ErrorResponse, FieldError } from '../../generated/types.gen.js';
 import type { SessionLogger } from '../core/session.js';
-import { CREDS_PATH } from './paths.js';
+import type { ErrorShapes, OperationId } from './handlers.js';
 
-/** An error with its HTTP answer; every error answer has the shape of `ErrorResponse`. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCode,
-    message: string,
-    readonly errors?: FieldError[],
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-  }
-
-  toBody(): ErrorResponse {
-    return { status: this.status, code: this.code, message: this.message, ...(this.errors?.length ? { errors: this.errors } : {}) };
+declare global {
+  namespace Express {
+    interface Locals {
+      /** The operation a request was routed to, once it has been (see app.ts). */
+      operationId?: OperationId;
+    }
   }
 }
 
-const CODE_OF_STATUS: Record<number, ErrorCode> = {
+export interface HttpErrorFields {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** Each field that is wrong (400s). */
+  readonly errors?: readonly FieldError[];
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** An error with its HTTP answer; every error answer has the shape of `ErrorResponse`. */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly errors: readonly FieldError[];
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor({ status, code, message, errors = [], headers = {} }: HttpErrorFields) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.errors = errors;
+    this.headers = headers;
+  }
+
+  toBody(): ErrorResponse {
+    return { status: this.status, code: this.code, message: this.message, ...(this.errors.length ? { errors: [...this.errors] } : {}) };
+  }
+}
+
+const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'VALIDATION_FAILED',
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
@@ -31,95 +53,105 @@ const CODE_OF_STATUS: Record<number, ErrorCode> = {
   429: 'TOO_MANY_STREAMS',
 };
 
+/** The fields the body parser (http-errors) and the validator put on their errors. */
 interface ForeignError {
   status?: number;
+  /** body-parser's kind of failure, e.g. `entity.too.large`. */
   type?: string;
   limit?: number;
-  message?: string;
+  charset?: string;
+  encoding?: string;
   /** http-errors: whether the message is meant for the caller. */
   expose?: boolean;
+  message?: string;
   /** Node's code, e.g. `Z_DATA_ERROR` from a body that does not inflate. */
   code?: string;
-  errors?: Array<{ path?: string; message?: string }>;
+  /** The validator's: one per field that is wrong. */
+  errors?: Array<{ path?: string; message?: string; errorCode?: string }>;
   headers?: Record<string, string>;
 }
 
-/** The one place that maps errors (body parser, validator, ours) to HTTP answers. */
-export function toHttpError(error: unknown): HttpError {
+export const notFound = () => new HttpError({ status: 404, code: 'NOT_FOUND', message: 'No such endpoint; see /docs' });
+
+export function methodNotAllowed(method: string, allowed: readonly string[]): HttpError {
+  const allow = allowed.join(', ');
+  return new HttpError({ status: 405, code: 'METHOD_NOT_ALLOWED', message: `${method} is not allowed here; use ${allow}`, headers: { Allow: allow } });
+}
+
+/** The one place that maps errors (body parser, validator, ours) to HTTP answers, from their fields. */
+export function toHttpError(error: unknown, req?: IncomingMessage): HttpError {
   if (error instanceof HttpError) return error;
-  const e = (typeof error === 'object' && error !== null ? error : {}) as ForeignError;
+  const e: ForeignError = typeof error === 'object' && error !== null ? error : {};
   switch (e.type) {
     case 'entity.parse.failed':
-      return new HttpError(400, 'MALFORMED_JSON', `Request body is not valid JSON${whereParsingFailed(e.message)}`);
+      // Never JSON.parse's message: it quotes the body, which may hold a password.
+      return new HttpError({ status: 400, code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' });
     case 'entity.too.large':
-      return new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body is larger than ${e.limit} bytes`);
+      return new HttpError({ status: 413, code: 'PAYLOAD_TOO_LARGE', message: `Request body is larger than ${e.limit} bytes` });
     case 'charset.unsupported':
+      return new HttpError({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: `Unsupported charset ${e.charset}; use utf-8` });
     case 'encoding.unsupported':
-      return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'Unsupported body encoding');
+      return new HttpError({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: `Unsupported Content-Encoding ${e.encoding}; use gzip, deflate, br or none` });
     case 'request.aborted':
+      return new HttpError({ status: 400, code: 'VALIDATION_FAILED', message: 'Request body was not received whole' });
     case 'request.size.invalid':
-      return new HttpError(400, 'VALIDATION_FAILED', e.message ?? 'Request body was not received whole');
+      return new HttpError({ status: 400, code: 'VALIDATION_FAILED', message: 'Request body does not have the length its Content-Length says' });
+  }
+  if (e.status === 400 && e.code?.startsWith('Z_')) {
+    return new HttpError({ status: 400, code: 'VALIDATION_FAILED', message: 'Request body does not decode per its Content-Encoding' });
   }
   const code = e.status === undefined ? undefined : CODE_OF_STATUS[e.status];
-  if (code && Array.isArray(e.errors)) return fromValidator(e.status!, code, e);
-  // The body parser's other client errors, e.g. a body that does not decode per its Content-Encoding.
-  if (code && e.expose) {
-    const message = e.code?.startsWith('Z_') ? `Request body does not decode per its Content-Encoding: ${e.message}` : (e.message ?? 'Bad request');
-    return new HttpError(e.status!, code, message);
+  if (code && Array.isArray(e.errors)) return fromValidator(e.status!, code, e, req);
+  if (code && e.expose) return new HttpError({ status: e.status!, code, message: e.message ?? 'Bad request' });
+  return new HttpError({ status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' });
+}
+
+/** A field that is wrong; `missing` when it is required and absent. */
+export interface FieldProblem extends FieldError {
+  readonly missing?: boolean;
+}
+
+/** A 400 naming each field that is wrong, whoever found it (the validator, or a handler's own checks). */
+export function validationFailed(problems: readonly FieldProblem[]): HttpError {
+  const message = problems.map(describeFieldError).join('; ');
+  return new HttpError({ status: 400, code: 'VALIDATION_FAILED', message, errors: problems.map(({ path, message }) => ({ path, message })) });
+}
+
+function fromValidator(status: number, code: ErrorCode, e: ForeignError, req: IncomingMessage | undefined): HttpError {
+  const found = e.errors ?? [];
+  switch (status) {
+    case 400:
+      return validationFailed(found.map((fe) => ({ path: fe.path ?? '', message: fe.message ?? '', missing: fe.errorCode === 'required.openapi.validation' })));
+    case 415:
+      return new HttpError({ status, code, message: `Unsupported media type ${req?.headers['content-type'] ?? '(no Content-Type)'}; use application/json` });
+    case 404:
+      return notFound();
+    case 405:
+      return methodNotAllowed(req?.method ?? '?', (e.headers?.Allow ?? e.headers?.allow ?? '').split(/,\s*/).filter(Boolean));
+    default:
+      return new HttpError({ status, code, message: e.message ?? 'Bad request' });
   }
-  return new HttpError(500, 'INTERNAL_ERROR', 'Internal server error');
 }
 
-/**
- * Where JSON.parse stopped, without the excerpt of the body its message quotes: the body
- * may hold a password, and error answers never echo secrets.
- */
-function whereParsingFailed(message: string | undefined): string {
-  const position = /position (\d+)/.exec(message ?? '')?.[1];
-  if (position !== undefined) return ` (at position ${position})`;
-  return /end of (JSON|data) input/i.test(message ?? '') ? ' (it ends too early)' : '';
+/** `/body/turnDetails/uris/0` and `must be string` → `turnDetails.uris.0 must be string`. */
+function describeFieldError({ path, message, missing }: FieldProblem): string {
+  const where = path.replace(/^\/(body|query|headers)\/?/, '').replace(/\//g, '.');
+  const what = missing ? 'is required' : message;
+  return where ? `${where} ${what}` : `request ${path.replace(/^\//, '')} ${what}`.trim();
 }
 
-/** A 400 naming each field that is wrong, whoever found it (the validator, or the handler's own checks). */
-export function validationFailed(errors: FieldError[]): HttpError {
-  return new HttpError(400, 'VALIDATION_FAILED', errors.map(describeFieldError).join('; '), errors);
-}
+export const unknownPath: RequestHandler = (_req, _res, next) => next(notFound());
 
-function fromValidator(status: number, code: ErrorCode, e: ForeignError): HttpError {
-  const errors: FieldError[] = (e.errors ?? []).map((fe) => ({ path: fe.path ?? '', message: fe.message ?? '' }));
-  let message = e.message ?? 'Bad request';
-  if (status === 400) message = errors.map(describeFieldError).join('; ') || message;
-  if (status === 415) message = `Unsupported media type ${contentTypeOf(message)}; use application/json`;
-  if (status === 404) message = 'No such endpoint; see /docs';
-  if (status === 405) message = `${message.split(' ')[0]} is not allowed here; use ${e.headers?.allow ?? e.headers?.Allow ?? 'another method'}`;
-  return new HttpError(status, code, message, status === 400 ? errors : undefined, e.headers);
-}
-
-/** "/body/turnDetails/uris/0 must be string" → "turnDetails.uris.0 must be string" */
-function describeFieldError(fe: FieldError): string {
-  const where = fe.path.replace(/^\/(body|query|headers)\/?/, '').replace(/\//g, '.');
-  const what = /must have required property/.test(fe.message) ? 'is required' : fe.message.replace(/^'[^']*' /, '');
-  return where ? `${where} ${what}` : `request ${fe.path.replace(/^\//, '')} ${what}`.trim();
-}
-
-function contentTypeOf(message: string): string {
-  const type = /unsupported media type\s*(.*)$/i.exec(message)?.[1]?.trim();
-  return !type || type === 'undefined' ? '(no Content-Type)' : type;
-}
-
-export const notFound: RequestHandler = (_req, _res, next) => {
-  next(new HttpError(404, 'NOT_FOUND', 'No such endpoint; see /docs'));
-};
-
-export function errorHandler(logger: SessionLogger): ErrorRequestHandler {
+/** Answers every error in the shared shape, or in the shape its operation declares. */
+export function errorHandler(logger: SessionLogger, shapes: ErrorShapes): ErrorRequestHandler {
+  const shaped: Partial<Record<OperationId, (error: ErrorResponse) => unknown>> = shapes;
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
-    const httpError = toHttpError(error);
+    const httpError = toHttpError(error, req);
     if (httpError.status >= 500) logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+    const operation = res.locals.operationId;
+    const shape = operation === undefined ? undefined : shaped[operation];
     const body = httpError.toBody();
-    // A rejected credentials body still answers like the credentials endpoint does.
-    const isCreds = req.method === 'POST' && req.path === CREDS_PATH;
-    const payload = isCreds ? { success: false, errorMessage: body.message, ...body } : body;
-    res.status(httpError.status).set(httpError.headers ?? {}).json(payload);
+    res.status(httpError.status).set(httpError.headers).json(shape ? shape(body) : body);
   };
 }

@@ -1,68 +1,104 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express } from 'express';
-import type { AppDependencies } from '../app.js';
-import type { CredentialsFastPath } from './fast-creds.js';
-import { accessCheck } from './access.js';
-import { Probes } from './probes.js';
+import type { SessionLogger } from '../core/session.js';
+import { toHttpError } from './errors.js';
+import { deliver, NO_INPUT, type Handlers, type InputlessOperation, type OperationId } from './handlers.js';
+import type { InflightRequests } from './inflight.js';
+import { OPERATION_IDS, OPERATIONS } from './operations.js';
+import type { RequestOutcomes } from './request-log.js';
+import { send } from './send.js';
 
-export type FrontDependencies = Omit<AppDependencies, 'spec'>;
+export interface FrontDependencies {
+  handlers: Handlers;
+  logger: SessionLogger;
+  inflight: InflightRequests;
+  outcomes: RequestOutcomes;
+  accessToken: string | undefined;
+}
 
 export interface Front {
-  /** The request listener: probes first, then credentials the spec accepts, then Express. */
+  /** The request listener: plain GETs of open operations straight to their handlers, the rest through Express. */
   handler(req: IncomingMessage, res: ServerResponse): void;
   /** The Express app alone; loads it if no request has yet. */
   app(): Promise<Express>;
 }
 
 /**
- * What answers the service's requests. Express, the validator and the spec load when a
- * request first needs them, not at start-up: the probes answer without them, and most of
- * the start-up time was theirs. Requests that come while they load wait for them.
+ * The operations a plain GET may reach without the body parser and the validator: they take
+ * no input and need no access rule (the probes, status and metrics, which are polled).
+ */
+const DIRECT = new Map<string, InputlessOperation>(
+  OPERATION_IDS.filter(isDirect).map((id) => [OPERATIONS[id].path, id]),
+);
+
+function isDirect(id: OperationId): id is InputlessOperation {
+  const { method, hasInput, security, localOnly } = OPERATIONS[id];
+  return method === 'get' && !hasInput && security.length === 0 && !localOnly;
+}
+
+/**
+ * What answers the service's requests. Every answer is counted, logged and waited for by
+ * quitting here, whichever way it goes. Express, the validator and the spec load when a
+ * request first needs them, not at start-up: the probes answer without them.
  */
 export function createFront(deps: FrontDependencies): Front {
-  const probes = new Probes(deps.session);
   let loaded: Express | undefined;
-  let credentials: CredentialsFastPath | undefined;
   let loading: Promise<Express> | undefined;
 
   function app(): Promise<Express> {
-    loading ??= Promise.all([import('../app.js'), import('./spec.js'), import('./fast-creds.js')]).then(
-      ([{ createApp, BODY_LIMIT_BYTES }, { loadSpec }, { CredentialsFastPath }]) => {
-        const spec = loadSpec();
-        const express = createApp({ ...deps, spec });
-        credentials = CredentialsFastPath.create({
-          spec: spec.document,
-          session: deps.session,
-          inflight: deps.inflight,
-          bodyLimit: BODY_LIMIT_BYTES,
-          hasAccess: accessCheck(deps.settings.accessToken),
-          outcomes: deps.outcomes,
-        });
-        return (loaded = express);
-      },
-    );
+    loading ??= Promise.all([import('../app.js'), import('./spec.js')]).then(([{ createApp }, { loadSpec }]) => {
+      loaded = createApp({ handlers: deps.handlers, spec: loadSpec(), logger: deps.logger, accessToken: deps.accessToken });
+      return loaded;
+    });
     return loading;
+  }
+
+  /** Counts an answer for quitting to wait on, and logs it once sent. */
+  function track(req: IncomingMessage, res: ServerResponse, started: bigint): void {
+    deps.inflight.track(res);
+    deps.outcomes.recordWhenSent(req, res, started);
+  }
+
+  function direct(id: InputlessOperation, req: IncomingMessage, res: ServerResponse, started: bigint): void {
+    const fail = (error: unknown) => {
+      deps.logger.error({ err: error, method: req.method, path: req.url }, 'request failed');
+      send(res, { status: 500, body: toHttpError(error, req).toBody() });
+    };
+    const exchange = { req, res };
+    try {
+      const result = deps.handlers[id](NO_INPUT, exchange);
+      if (result instanceof Promise) {
+        track(req, res, started);
+        return void deliver(result, exchange)?.catch(fail);
+      }
+      // Answered at once (the probes): nothing to wait for, logged now.
+      deliver(result, exchange);
+    } catch (error) {
+      fail(error);
+    }
+    deps.outcomes.record('GET', req.url!, res.statusCode, started);
   }
 
   function handler(req: IncomingMessage, res: ServerResponse): void {
     const started = process.hrtime.bigint();
-    if (probes.handle(req, res)) {
-      deps.outcomes.record('GET', req.url!, res.statusCode, started);
-      return;
-    }
-    if (loaded) {
-      if (!credentials?.handle(req, res, loaded)) loaded(req, res);
-      return;
-    }
+    const id = req.method === 'GET' && isBodiless(req) ? DIRECT.get(req.url!) : undefined;
+    if (id !== undefined) return direct(id, req, res, started);
+    track(req, res, started);
+    if (loaded) return void loaded(req, res);
     app().then(
       (express) => express(req, res),
       (err: unknown) => {
         deps.logger.error({ err, method: req.method, url: req.url }, 'request failed: the HTTP app did not load');
-        res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' }));
+        send(res, { status: 500, body: { status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' } });
       },
     );
   }
 
   return { handler, app };
+}
+
+/** A request that carries or announces a body goes through the body parser. */
+function isBodiless(req: IncomingMessage): boolean {
+  const h = req.headers;
+  return h['content-length'] === undefined && h['transfer-encoding'] === undefined && h['content-type'] === undefined && h['content-encoding'] === undefined;
 }

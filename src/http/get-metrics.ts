@@ -1,10 +1,10 @@
-import type { RequestHandler } from 'express';
 import type { ServiceMetrics } from '../metrics.js';
+import type { Handler } from './handlers.js';
 
-export function getMetrics(metrics: ServiceMetrics): RequestHandler {
-  return (_req, res, next) => {
-    metrics.render().then(({ contentType, text }) => {
-      res.set('Content-Type', contentType).set('Cache-Control', 'no-store').status(200).send(text);
-    }, next);
+/** `GET /metrics`: the Prometheus text format. */
+export function getMetrics(metrics: ServiceMetrics): Handler<'getMetrics'> {
+  return async () => {
+    const { contentType, text } = await metrics.render();
+    return { status: 200, body: text, headers: { 'Content-Type': contentType, 'Cache-Control': 'no-store' } };
   };
 }

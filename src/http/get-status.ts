@@ -1,7 +1,7 @@
-import type { RequestHandler } from 'express';
 import type { StatusReport } from '../../generated/types.gen.js';
 import type { Clock } from '../core/clock.js';
 import type { Session } from '../core/session.js';
+import type { Handler } from './handlers.js';
 import { SETTINGS, type Settings } from '../settings/table.js';
 
 /** What an operator needs to see why an instance is or is not ready; never a secret. */
@@ -37,8 +37,7 @@ function shownSettings(settings: Readonly<Settings>): StatusReport['settings'] {
   return shown as StatusReport['settings'];
 }
 
-export function getStatus(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number): RequestHandler {
-  return (_req, res) => {
-    res.set('Cache-Control', 'no-store').status(200).json(statusReport(session, settings, clock, startedAt));
-  };
+/** `GET /v1/streaming/status`. */
+export function getStatus(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number): Handler<'getStatus'> {
+  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt), headers: { 'Cache-Control': 'no-store' } });
 }

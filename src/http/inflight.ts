@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import type { RequestHandler } from 'express';
 
 /**
  * Counts answers not yet sent, so that quitting can wait until the caller of endsession
@@ -8,11 +7,6 @@ import type { RequestHandler } from 'express';
 export class InflightRequests {
   readonly #pending = new Set<ServerResponse>();
   #waiters: Array<() => void> = [];
-
-  readonly middleware: RequestHandler = (_req, res, next) => {
-    this.track(res);
-    next();
-  };
 
   /** Counts an answer until its connection has sent it (or closed). */
   track(res: ServerResponse): void {

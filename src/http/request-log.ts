@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestHandler } from 'express';
 import type { ServiceMetrics } from '../metrics.js';
-import { ROUTES } from './paths.js';
+import { OPERATIONS_BY_PATH } from './operations.js';
 
 export interface RequestLogger {
   info(obj: object, msg?: string): void;
@@ -12,8 +11,7 @@ export interface RequestLogger {
 }
 
 /**
- * One log line and one metric count per answer, whichever path answered it (the probe and
- * credentials fast paths, or Express): method, path, status and time taken. Never the body,
+ * One log line and one metric count per answer, whichever path answered it (straight to its handler, or through Express): method, path, status and time taken. Never the body,
  * the query or the headers (they may carry credentials or a token). Answers that succeed
  * log at debug level (orchestrators poll the probes constantly, and what a successful call
  * changes is logged at info as a state change); refusals at info; failures at error.
@@ -30,7 +28,7 @@ export class RequestOutcomes {
   }
 
   record(method: string, path: string, status: number, started: bigint): void {
-    this.metrics.countRequest(method, ROUTES.has(path) ? path : 'unmatched', status);
+    this.metrics.countRequest(method, OPERATIONS_BY_PATH.has(path) ? path : 'unmatched', status);
     if (status < 400 && this.logger.isLevelEnabled?.('debug') === false) return;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const line = { method, path, status, ms: Math.round(ms * 100) / 100 };
@@ -38,12 +36,6 @@ export class RequestOutcomes {
     else if (status < 500) this.logger.info(line, 'request');
     else this.logger.error(line, 'request');
   }
-
-  /** For Express: every request it answers. */
-  readonly middleware: RequestHandler = (req, res, next) => {
-    this.recordWhenSent(req, res, process.hrtime.bigint());
-    next();
-  };
 }
 
 function pathOf(url: string | undefined): string {

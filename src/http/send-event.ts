@@ -1,13 +1,13 @@
-import type { RequestHandler } from 'express';
-import type { AppEvent, EventAccepted } from '../../generated/types.gen.js';
+import type { EventAccepted } from '../../generated/types.gen.js';
 import type { KitEventBus } from '../core/bus.js';
+import type { Handler } from './handlers.js';
 
 const ACCEPTED: EventAccepted = { accepted: true };
 
-export function sendEvent(bus: KitEventBus): RequestHandler {
-  return (req, res) => {
-    const { event, payload } = req.body as AppEvent;
+/** `POST /v1/streaming/events`: the application reports one of the Kit events it would raise inside Kit. */
+export function sendEvent(bus: KitEventBus): Handler<'sendEvent'> {
+  return ({ body: { event, payload } }) => {
     bus.emit(event, payload ?? {});
-    res.status(202).json(ACCEPTED);
+    return { status: 202, body: ACCEPTED };
   };
 }

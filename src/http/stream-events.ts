@@ -1,10 +1,12 @@
-import type { RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KitEventBus } from '../core/bus.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { EventLog, type LoggedEvent } from '../core/event-log.js';
 import { DISPATCHED_EVENTS } from '../core/events.js';
 import type { Session } from '../core/session.js';
 import { HttpError } from './errors.js';
+import { STREAMED, type Handler } from './handlers.js';
+import type { InflightRequests } from './inflight.js';
 
 /** How often an idle stream gets a comment, so proxies and clients keep it open. */
 export const KEEP_ALIVE_MS = 15_000;
@@ -16,7 +18,7 @@ export const KEEP_ALIVE_MS = 15_000;
  * with `Last-Event-ID` is sent what it missed.
  */
 export class EventStreams {
-  readonly #open = new Map<Response, TimerHandle>();
+  readonly #open = new Map<ServerResponse, TimerHandle>();
   readonly log = new EventLog();
 
   constructor(
@@ -34,10 +36,11 @@ export class EventStreams {
     return this.#open.size;
   }
 
-  readonly handler: RequestHandler = (req, res, next) => {
+  /** Opens a stream on `res`, unless as many are open as allowed. */
+  open(req: IncomingMessage, res: ServerResponse): HttpError | typeof STREAMED {
     if (this.#open.size >= this.max) {
       const message = `${this.max} event streams are open already, the most the maxEventStreams setting allows`;
-      return next(new HttpError(429, 'TOO_MANY_STREAMS', message, undefined, { 'Retry-After': '5' }));
+      return new HttpError({ status: 429, code: 'TOO_MANY_STREAMS', message, headers: { 'Retry-After': '5' } });
     }
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -47,7 +50,7 @@ export class EventStreams {
       Connection: 'close',
       'X-Accel-Buffering': 'no',
     });
-    const { from, events } = this.log.since(req.get('Last-Event-ID'));
+    const { from, events } = this.log.since(lastEventId(req));
     write(res, { id: from, event: 'readiness', data: this.session.readiness() });
     for (const event of events) write(res, event);
     this.#open.set(res, this.#keepAlive(res));
@@ -57,7 +60,8 @@ export class EventStreams {
       if (timer) this.clock.clearTimeout(timer);
       this.#open.delete(res);
     });
-  };
+    return STREAMED;
+  }
 
   closeAll(): void {
     for (const res of this.#open.keys()) res.end();
@@ -67,7 +71,7 @@ export class EventStreams {
     for (const res of this.#open.keys()) write(res, event);
   }
 
-  #keepAlive(res: Response): TimerHandle {
+  #keepAlive(res: ServerResponse): TimerHandle {
     return this.clock.setTimeout(() => {
       if (!this.#open.has(res)) return;
       res.write(': keep-alive\n\n');
@@ -76,6 +80,21 @@ export class EventStreams {
   }
 }
 
-function write(res: Response, { id, event, data }: LoggedEvent): void {
+function write(res: ServerResponse, { id, event, data }: LoggedEvent): void {
   res.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** `GET /v1/streaming/events`: an endless stream, which leaves the answers quitting waits for. */
+export function streamEvents(streams: EventStreams, inflight: InflightRequests): Handler<'streamEvents'> {
+  return (_request, { req, res }) => {
+    const opened = streams.open(req, res);
+    if (opened !== STREAMED) return { status: 429, body: opened.toBody(), headers: opened.headers };
+    inflight.release(res);
+    return STREAMED;
+  };
+}
+
+function lastEventId(req: IncomingMessage): string | undefined {
+  const value = req.headers['last-event-id'];
+  return Array.isArray(value) ? value[0] : value;
 }

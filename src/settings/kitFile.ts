@@ -1,8 +1,8 @@
 // Reads the [settings] table of a .kit file as Kit does: nested TOML tables
 // become '/'-joined setting paths. Everything else in the file is Kit's business.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { SettingsError } from './errors.js';
+import { messageOf, readSmallFile } from './read-file.js';
 
 // The TOML parser loads only when a .kit file is given: most runs have none.
 const load = createRequire(import.meta.url);
@@ -12,13 +12,12 @@ export interface KitEntry {
   value: unknown;
 }
 
-export function readKitSettings(file: string): KitEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new SettingsError(`Cannot read config file ${file}: ${messageOf(err)}`);
-  }
+/** Far above any real .kit file: a bigger one is a wrong path (an asset, a log), not settings. */
+export const MAX_KIT_FILE_BYTES = 1024 ** 2;
+
+/** The settings of a .kit file; `settings` is undefined when it has no [settings] table. */
+export function readKitSettings(file: string): { settings: KitEntry[] | undefined } {
+  const text = readSmallFile(file, MAX_KIT_FILE_BYTES, 'config file');
   let doc: Record<string, unknown>;
   try {
     // bigint integers keep 30 and 30.0 apart, so a float is caught as the wrong type.
@@ -27,9 +26,10 @@ export function readKitSettings(file: string): KitEntry[] {
   } catch (err) {
     throw new SettingsError(`Cannot parse config file ${file}: ${messageOf(err)}`);
   }
+  if (!isTable(doc.settings)) return { settings: undefined };
   const entries: KitEntry[] = [];
-  if (isTable(doc.settings)) flatten(doc.settings, '', entries);
-  return entries;
+  flatten(doc.settings, '', entries);
+  return { settings: entries };
 }
 
 function flatten(table: Record<string, unknown>, prefix: string, out: KitEntry[]): void {
@@ -43,8 +43,4 @@ function flatten(table: Record<string, unknown>, prefix: string, out: KitEntry[]
 // Dates and arrays are values, not tables.
 function isTable(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -3,8 +3,10 @@
 import { closest } from './closest.js';
 import { SettingsError } from './errors.js';
 import { readKitSettings } from './kitFile.js';
+import { readSmallFile } from './read-file.js';
 import { DEFAULT_SETTINGS, SESSION_EXT_PREFIX, SETTINGS } from './table.js';
 import type { SettingName, SettingSpec, Settings } from './table.js';
+import { unknownEnv, unknownPath } from './unknown.js';
 import { fromCode, fromText, fromToml } from './values.js';
 
 export { SettingsError };
@@ -32,27 +34,36 @@ for (const spec of SETTINGS) {
   for (const old of spec.legacy ?? []) BY_PATH.set(old, { spec, legacy: true });
 }
 const BY_NAME = new Map(SETTINGS.map((spec) => [spec.name, spec]));
-const SESSION_KEYS = SETTINGS.filter((s) => s.path.startsWith(SESSION_EXT_PREFIX)).map((s) =>
-  s.path.slice(SESSION_EXT_PREFIX.length),
-);
 
-const UNQUOTED_EXT_PREFIXES = ['exts/omni/services/livestream/session/', 'exts/omni/services/transport/server/http/'];
+/** A secret file holds a token, not a document: anything bigger is the wrong file. */
+const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
+/** What is found while reading the sources: warnings, and problems that stop start-up. */
+interface Findings {
+  warnings: string[];
+  problems: string[];
+}
 
 export function isKitArg(arg: string): boolean {
   return arg.startsWith('--/');
 }
 
 export function loadSettings(sources: SettingsSources = {}): LoadedSettings {
-  const warnings: string[] = [];
+  const found: Findings = { warnings: [], problems: [] };
+  const { warnings } = found;
   const layers: Layer[] = [];
   const { configFile, env, args, overrides } = sources;
   if (configFile !== undefined) {
     const toValue = (spec: SettingSpec, value: unknown, path: string) => fromToml(spec, value, path, configFile);
-    layers.push(byPath(readKitSettings(configFile), toValue, warnings));
+    const { settings: entries } = readKitSettings(configFile);
+    if (entries === undefined) warnings.push(`Config file ${configFile} has no [settings] table; nothing is read from it`);
+    layers.push(byPath(entries ?? [], toValue, found, ` in ${configFile}`));
   }
-  if (env) layers.push(fromEnv(env));
-  if (args) layers.push(byPath(splitArgs(args), fromText, warnings));
+  if (env) layers.push(fromEnv(env, found));
+  if (args) layers.push(byPath(splitArgs(args), fromText, found, ''));
   if (overrides) layers.push(fromOverrides(overrides, warnings));
+  // Every mistake at once: fixing them one start-up at a time is slow.
+  if (found.problems.length > 0) throw new SettingsError(found.problems.join('\n'));
 
   const settings: Settings = { ...DEFAULT_SETTINGS };
   for (const layer of layers) {
@@ -70,19 +81,21 @@ export function loadSettings(sources: SettingsSources = {}): LoadedSettings {
 function byPath<T>(
   entries: readonly { path: string; value: T }[],
   convert: (spec: SettingSpec, value: T, path: string) => Value,
-  warnings: string[],
+  { warnings, problems }: Findings,
+  where: string,
 ): Layer {
   const layer: Layer = new Map();
   const setByNewPath = new Set<SettingName>();
   for (const { path, value } of entries) {
     const known = BY_PATH.get(path);
     if (!known) {
-      const warning = unknownPathWarning(path);
-      if (warning) warnings.push(warning);
+      const unknown = unknownPath(path, where);
+      if (unknown) (unknown.fatal ? problems : warnings).push(unknown.message);
       continue;
     }
     const { spec, legacy } = known;
     const converted = convert(spec, value, path);
+    noteTrimmed(spec, value, converted, `/${path}${where}`, warnings);
     if (legacy) {
       warnings.push(`Setting /${path} is deprecated; use /${spec.path}`);
       if (setByNewPath.has(spec.name)) continue;
@@ -94,19 +107,9 @@ function byPath<T>(
   return layer;
 }
 
-// Only our own extension's namespace is ours to police: Kit passes settings for
-// many other extensions, and the http server has settings we do not read.
-function unknownPathWarning(path: string): string | undefined {
-  if (path.startsWith(SESSION_EXT_PREFIX)) {
-    const guess = closest(path.slice(SESSION_EXT_PREFIX.length), SESSION_KEYS);
-    return `Unknown setting /${path}; did you mean /${SESSION_EXT_PREFIX}${guess}?`;
-  }
-  // An unquoted extension name in TOML (exts.omni.services...) silently splits
-  // into path segments; say so rather than ignore the whole setting.
-  if (UNQUOTED_EXT_PREFIXES.some((prefix) => path.startsWith(prefix))) {
-    return `Setting /${path} is not read; quote the extension name, e.g. exts."omni.services.transport.server.http".port`;
-  }
-  return undefined;
+// A trailing newline is what a secret copied from a file often carries, and no client sends it.
+function noteTrimmed(spec: SettingSpec, raw: unknown, value: Value, key: string, warnings: string[]): void {
+  if (spec.trim && typeof raw === 'string' && raw !== value) warnings.push(`Removed whitespace around the value of ${key}`);
 }
 
 // A value-less '--/path' is only an error where the path is ours: other extensions'
@@ -124,11 +127,28 @@ function splitArgs(args: readonly string[]): { path: string; value: string }[] {
 }
 
 // Empty counts as unset: `FOO= cmd` and compose files with blank values are common.
-function fromEnv(env: Record<string, string | undefined>): Layer {
+function fromEnv(env: Record<string, string | undefined>, { warnings, problems }: Findings): Layer {
+  const isSet = (name: string) => env[name] !== undefined && env[name] !== '';
+  for (const name of Object.keys(env)) {
+    const problem = isSet(name) ? unknownEnv(name) : undefined;
+    if (problem) problems.push(problem);
+  }
   const layer: Layer = new Map();
   for (const spec of SETTINGS) {
-    const raw = env[spec.env];
-    if (raw !== undefined && raw !== '') layer.set(spec.name, fromText(spec, raw, spec.env));
+    if (spec.fileEnv && isSet(spec.fileEnv)) {
+      if (isSet(spec.env)) throw new SettingsError(`Set ${spec.env} or ${spec.fileEnv}, not both`);
+      const file = env[spec.fileEnv]!;
+      // A text file ends its last line with a line break: that one is not part of the value.
+      const raw = readSmallFile(file, MAX_SECRET_FILE_BYTES, spec.fileEnv).replace(/\r?\n$/, '');
+      const key = `${spec.fileEnv} (${file})`;
+      const value = fromText(spec, raw, key);
+      noteTrimmed(spec, raw, value, key, warnings);
+      layer.set(spec.name, value);
+    } else if (isSet(spec.env)) {
+      const value = fromText(spec, env[spec.env]!, spec.env);
+      noteTrimmed(spec, env[spec.env], value, spec.env, warnings);
+      layer.set(spec.name, value);
+    }
   }
   return layer;
 }

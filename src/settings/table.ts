@@ -4,39 +4,13 @@ import { parseReadyRule, READY_RULE_FORMS, READY_RULE_SETTINGS } from '../superv
 
 export type SettingType = 'bool' | 'int' | 'string';
 
-export interface Settings {
-  quitOnSessionEnded: boolean;
-  resumeTimeoutSeconds: number;
-  waitForSessionReadyEvent: boolean;
-  /** Opt-in: not in the original extension, so it defaults to off. */
-  endSessionOnResumeTimeout: boolean;
-  port: number;
-  /** undefined listens on all interfaces, as Kit's http server does. */
-  host: string | undefined;
-  /** Bearer token required on creds, endsession and the event API; undefined = open (as the original). */
-  accessToken: string | undefined;
-  /** Seconds a caller has to send its request headers. */
-  headersTimeoutSeconds: number;
-  /** Seconds a caller has to send its whole request. */
-  requestTimeoutSeconds: number;
-  /** Most event streams open at once. */
-  maxEventStreams: number;
-  /** Supervisor: seconds between SIGTERM and SIGKILL when stopping the application. */
-  appStopGraceSeconds: number;
-  /** Supervisor: rules (see ready-rules.ts) that raise the app's Kit events for it. */
-  appReadyWhen: string | undefined;
-  newFrameWhen: string | undefined;
-  sessionReadyWhen: string | undefined;
-}
-
-export type SettingName = keyof Settings;
-
-export interface SettingSpec {
-  readonly name: SettingName;
+export interface SettingSpec<Name extends string = SettingName> {
+  readonly name: Name;
   /** Kit setting path: no leading slash, '/'-separated. */
   readonly path: string;
   readonly type: SettingType;
-  readonly default: Settings[SettingName];
+  /** undefined: unset unless a source sets it. */
+  readonly default: boolean | number | string | undefined;
   readonly min?: number;
   readonly max?: number;
   readonly env: string;
@@ -49,6 +23,10 @@ export interface SettingSpec {
   readonly check?: (text: string) => string | undefined;
   /** What a valid value looks like, for error messages and --help. */
   readonly expected?: string;
+  /** Strings: surrounding whitespace is dropped (with a warning) before the check. */
+  readonly trim?: boolean;
+  /** An environment variable naming a file that holds the value (the Docker and Kubernetes secrets convention). */
+  readonly fileEnv?: string;
 }
 
 const checkReadyRule = (text: string) => {
@@ -56,11 +34,16 @@ const checkReadyRule = (text: string) => {
   return 'error' in rule ? rule.error : undefined;
 };
 
+// A token a client cannot send in a header would answer 401 forever: refuse it at start-up.
+// Node reads header bytes as Latin-1, so beyond ASCII the sent and expected tokens differ.
+const checkToken = (text: string) =>
+  /^[\x21-\x7e]+$/.test(text) ? undefined : 'has whitespace, a control character or a non-ASCII character inside';
+
 export const SESSION_EXT_PREFIX = 'exts/omni.services.livestream.session/';
 export const HTTP_EXT_PREFIX = 'exts/omni.services.transport.server.http/';
 export const LEGACY_PREFIX = 'app/livestream/nvcf/';
 
-export const SETTINGS: readonly SettingSpec[] = Object.freeze([
+const TABLE = Object.freeze([
   {
     name: 'quitOnSessionEnded',
     path: `${SESSION_EXT_PREFIX}quitOnSessionEnded`,
@@ -104,10 +87,10 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     path: `${HTTP_EXT_PREFIX}port`,
     type: 'int',
     default: 8011,
-    min: 1,
+    min: 0,
     max: 65535,
     env: 'LIVESTREAM_SESSION_PORT',
-    description: 'HTTP port of the REST API server.',
+    description: 'HTTP port of the REST API server (0 = any free port).',
   },
   {
     name: 'host',
@@ -123,7 +106,11 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     type: 'string',
     default: undefined,
     env: 'LIVESTREAM_SESSION_ACCESS_TOKEN',
+    fileEnv: 'LIVESTREAM_SESSION_ACCESS_TOKEN_FILE',
     secret: true,
+    trim: true,
+    check: checkToken,
+    expected: 'printable ASCII without spaces, as an Authorization header carries it',
     description: 'Bearer token required on creds, endsession and the event API (unset = no token, as the original).',
   },
   {
@@ -167,10 +154,10 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
     description: 'Supervisor: seconds the application has to exit after SIGTERM before SIGKILL.',
   },
   ...READY_RULE_SETTINGS.map(
-    ({ name, env, event }): SettingSpec => ({
+    ({ name, env, event }) => ({
       name,
       path: `${SESSION_EXT_PREFIX}${name}`,
-      type: 'string',
+      type: 'string' as const,
       default: undefined,
       env,
       description: `Supervisor: raise ${event} when this holds (${READY_RULE_FORMS}).`,
@@ -178,8 +165,24 @@ export const SETTINGS: readonly SettingSpec[] = Object.freeze([
       expected: READY_RULE_FORMS,
     }),
   ),
-] satisfies SettingSpec[]);
+] as const satisfies readonly SettingSpec<string>[]);
 
-export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(
-  Object.fromEntries(SETTINGS.map((spec) => [spec.name, spec.default])) as unknown as Settings,
-);
+type Row = (typeof TABLE)[number];
+type ValueOf<R extends Row> = { bool: boolean; int: number; string: string }[R['type']] | (undefined extends R['default'] ? undefined : never);
+
+/** The settings in force: one field per row of the table, typed by its row. */
+export type Settings = { -readonly [R in Row as R['name']]: ValueOf<R> };
+
+export type SettingName = keyof Settings;
+
+/** Every setting, in the order --help and /status show them. */
+export const SETTINGS: readonly SettingSpec[] = TABLE;
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(defaults());
+
+function defaults(): Settings {
+  const values: Record<string, unknown> = {};
+  for (const spec of SETTINGS) values[spec.name] = spec.default;
+  // Every row has set its field: the shape is the table's.
+  return values as Settings;
+}

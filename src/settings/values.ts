@@ -32,21 +32,22 @@ export function fromText(spec: SettingSpec, text: string, key: string): Value {
       if (/^[+-]?\d+$/.test(text)) return checkInt(spec, Number(text), key, text, '');
       break;
     case 'string':
-      if (text !== '') return checkString(spec, text, key, '');
-      break;
+      return checkString(spec, text, key, '');
   }
   throw invalid(spec, key, text, '');
 }
 
-function checkString(spec: SettingSpec, text: string, key: string, suffix: string): string {
+function checkString(spec: SettingSpec, raw: string, key: string, suffix: string): string {
+  const text = spec.trim ? raw.trim() : raw;
+  if (text === '') throw invalid(spec, key, raw, suffix);
   const problem = spec.check?.(text);
-  if (problem !== undefined) throw invalid(spec, key, text, suffix, problem);
+  if (problem !== undefined) throw invalid(spec, key, raw, suffix, problem);
   return text;
 }
 
 function typed(spec: SettingSpec, value: unknown, int: number | undefined, key: string, suffix: string): Value {
   if (spec.type === 'bool' && typeof value === 'boolean') return value;
-  if (spec.type === 'string' && typeof value === 'string' && value !== '') return checkString(spec, value, key, suffix);
+  if (spec.type === 'string' && typeof value === 'string') return checkString(spec, value, key, suffix);
   if (spec.type === 'int' && int !== undefined) return checkInt(spec, int, key, value, suffix);
   throw invalid(spec, key, value, suffix);
 }

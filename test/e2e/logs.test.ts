@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { endSession, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
 import type { StreamingCredentials } from '../../generated/types.gen.js';
-import { killProcesses, startCli } from '../support/process.js';
+import { CLI, CliProcess, killProcesses, startCli } from '../support/process.js';
 import { APP_READY, CLIENT_CONNECTED, NEW_FRAME } from '../support/service.js';
 import { EventStreamReader } from '../support/sse.js';
 
@@ -81,5 +83,87 @@ describe('logs', () => {
       ]),
     );
     expect(requests.filter((r) => r === 'POST /v1/streaming/creds 400')).toHaveLength(5);
+  });
+});
+
+describe('LOG_LEVEL', () => {
+  it('that pino does not know stops start-up with exit code 2 and one line naming it and its values', async () => {
+    const cli = new CliProcess([], { LOG_LEVEL: 'bogus' });
+    expect(await cli.exited).toEqual({ code: 2, signal: null });
+    expect(cli.stderr).toBe('livestream-session: Invalid value for LOG_LEVEL: "bogus" (expected one of trace, debug, info, warn, error, fatal, silent)\n');
+    expect(cli.stdout).toBe('');
+  });
+
+  it('and LOG_FORMAT are listed by --help', async () => {
+    const cli = new CliProcess(['--help']);
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect(cli.stdout).toMatch(/LOG_LEVEL=<level> +trace, debug, info, warn, error, fatal, silent/);
+    expect(cli.stdout).toMatch(/LOG_FORMAT=<format> +json .*\n +or pretty/);
+    expect(cli.stdout).toContain('--pretty');
+    expect(cli.stdout).toContain('LIVESTREAM_SESSION_ACCESS_TOKEN_FILE');
+  });
+});
+
+const PORT_0 = '--/exts/omni.services.transport.server.http/port=0';
+
+describe('readable logs', () => {
+  const readable = (stdout: string) => stripVTControlCharacters(stdout).split(/\r?\n/).filter((line) => line !== '');
+
+  it.each([
+    ['--pretty', [PORT_0, '--pretty'], {}],
+    ['LOG_FORMAT=pretty', [PORT_0], { LOG_FORMAT: 'pretty' }],
+  ])('are written with %s, never a secret', async (_how, args, env) => {
+    const cli = new CliProcess(args, { ...env, LOG_LEVEL: 'debug', LIVESTREAM_SESSION_ACCESS_TOKEN: TOKEN });
+    await cli.waitForOutput('INFO: listening');
+    const port = Number(/"port":(\d+)/.exec(stripVTControlCharacters(cli.stdout))?.[1]);
+    const answer = await fetch(`http://127.0.0.1:${port}/v1/streaming/creds`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(CREDENTIALS),
+    });
+    expect(answer.status).toBe(200);
+    await cli.waitForOutput('credentials received');
+    cli.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    const lines = readable(cli.stdout);
+    expect(lines.every((line) => /^\[\d\d:\d\d:\d\d\.\d{3}\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL): /.test(line)), lines.join('\n')).toBe(true);
+    for (const secret of [TOKEN, ...Object.values(SECRETS)]) expect(cli.stdout + cli.stderr).not.toContain(secret);
+  });
+
+  it('are the default when stdout is a terminal', async () => {
+    // script(1) gives the command a pseudo-terminal and copies what it writes to our pipe.
+    const command = `'${process.execPath}' '${CLI}' ${PORT_0} -- false`;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_FORMAT: '' } });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += String(chunk)));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1); // the application failed: so does the service
+    const lines = readable(out);
+    expect(lines.some((line) => /^\[[\d:.]+\] INFO: listening \{"url":/.test(line)), lines.join('\n')).toBe(true);
+    expect(lines.some((line) => line.startsWith('{'))).toBe(false);
+  });
+});
+
+describe('started without an application', () => {
+  it('says once what it waits for and how to provide it, on the free port it picked', async () => {
+    const cli = new CliProcess([PORT_0]);
+    const { port } = (await cli.waitForLog('listening')) as { port: number };
+    expect(port).toBeGreaterThan(0);
+    await cli.waitForOutput('Waiting for the streaming application');
+    const hint = cli.logs().find((l) => String(l.msg).startsWith('Waiting for the streaming application'))!;
+    expect(hint.level).toBe(30);
+    expect(hint.msg).toBe(
+      `Waiting for the streaming application to send omni.kit.app.GLOBAL_EVENT_APP_READY, omni.usd.StageRenderingEventType.NEW_FRAME to POST http://127.0.0.1:${port}/v1/streaming/events; ` +
+        'or start with --simulate, set appReadyWhen/newFrameWhen (see --help), or run the application under this service: livestream-session -- <command>',
+    );
+    expect((await fetch(`http://127.0.0.1:${port}/v1/streaming/ready`)).status).toBe(503);
+  });
+
+  it('says nothing of the kind with --simulate', async () => {
+    const cli = new CliProcess([PORT_0, '--simulate']);
+    await cli.waitForLog('readiness changed');
+    cli.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect(cli.stdout).not.toContain('Waiting for the streaming application');
   });
 });

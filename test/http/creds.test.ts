@@ -33,12 +33,24 @@ describe('POST /v1/streaming/creds', () => {
     expect(running.service.session.credentials).toEqual({ stunIp, stunPort, username, password });
   });
 
-  it('accepts unknown extra fields and passes on only the known ones', async () => {
+  it('passes unknown fields, at any level, on to the application, and shows them nowhere', async () => {
     const running = await startService();
-    const body = { ...SEED_CREDENTIALS, region: 'eu', turnDetails: { ...SEED_CREDENTIALS.turnDetails!, ttl: 60 } };
+    const dispatched: unknown[] = [];
+    running.service.bus.on(STUN_CREDENTIALS_EVENT, (payload) => dispatched.push(payload));
+    const body = {
+      ...SEED_CREDENTIALS,
+      region: 'eu-unknown-field',
+      relay: { weights: [1, 2], secret: 'nested-unknown-secret' },
+      turnDetails: { ...SEED_CREDENTIALS.turnDetails!, ttl: 60, hint: 'turn-unknown-field' },
+    };
     const { response } = await setCredentials({ client: running.client, body });
     expect(response.status).toBe(200);
-    expect(running.service.session.credentials).toEqual(SEED_CREDENTIALS);
+    expect(running.service.session.credentials).toEqual(body);
+    expect(dispatched).toEqual([body]);
+    for (const path of ['/v1/streaming/ready', '/v1/streaming/startup', '/v1/streaming/status', '/metrics']) {
+      const text = await (await fetch(running.url + path)).text();
+      for (const value of ['eu-unknown-field', 'nested-unknown-secret', 'turn-unknown-field']) expect(text).not.toContain(value);
+    }
   });
 
   it('never echoes the credentials in any read endpoint', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { endSession, getMetrics, getStatus, setCredentials } from '../../generated/sdk.gen.js';
 import { loadSpec } from '../../src/http/spec.js';
-import { ROUTES } from '../../src/http/paths.js';
+import { OPERATIONS_BY_PATH } from '../../src/http/operations.js';
 import { PENDING_OBSERVATIONS_MAX } from '../../src/metrics.js';
 import { APP_READY, CLIENT_CONNECTED, CLIENT_DISCONNECTED, NEW_FRAME, SEED_CREDENTIALS, startService, stopServices } from '../support/service.js';
 
@@ -117,7 +117,7 @@ describe('GET /metrics', () => {
   });
 
   it('counts requests by the paths of the spec', async () => {
-    expect([...ROUTES].sort()).toEqual(Object.keys((loadSpec().document as { paths: object }).paths).sort());
+    expect([...OPERATIONS_BY_PATH.keys()].sort()).toEqual(Object.keys((loadSpec().document as { paths: object }).paths).sort());
   });
 
   it('counts unknown paths under one route, so callers cannot grow the label set', async () => {

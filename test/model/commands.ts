@@ -106,7 +106,7 @@ class AdvanceClock implements Command {
 interface CredentialsExample {
   name: string;
   body: StreamingCredentials;
-  /** What the streaming application should receive: the documented fields only. */
+  /** What the streaming application should receive: the body as it came, unknown fields too. */
   dispatched: unknown;
 }
 
@@ -119,7 +119,7 @@ export const CREDENTIAL_EXAMPLES: readonly CredentialsExample[] = [
   {
     name: 'with unknown fields',
     body: { ...MINIMAL, privateSharedPort: 49100, region: 'eu-west', turnDetails: { ...TURN, ttlSeconds: 60 } } as StreamingCredentials,
-    dispatched: { ...MINIMAL, privateSharedPort: 49100, turnDetails: TURN },
+    dispatched: { ...MINIMAL, privateSharedPort: 49100, region: 'eu-west', turnDetails: { ...TURN, ttlSeconds: 60 } },
   },
 ];
 

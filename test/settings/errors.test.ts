@@ -55,8 +55,8 @@ describe('a bad value in a config file stops loading', () => {
   });
 
   it('and the message names the file', () => {
-    const sources = kit(`exts."omni.services.transport.server.http".port = 0`);
-    expectSettingsError(sources, `${HTTP}/port`, ': 0', sources.configFile);
+    const sources = kit(`exts."omni.services.transport.server.http".port = -1`);
+    expectSettingsError(sources, `${HTTP}/port`, ': -1', sources.configFile);
   });
 });
 
@@ -70,6 +70,53 @@ describe('a config file that cannot be used stops loading', () => {
     const file = writeKit('[settings\nport = 1\n');
     expectSettingsError({ configFile: file }, `Cannot parse config file ${file}: Invalid TOML document`, 'illegal character');
   });
+
+  it('when it is over 1 MiB, before it is parsed', () => {
+    // Not TOML at all: a parse would fail with another message.
+    const file = writeKit('[[['.repeat(400_000));
+    expectSettingsError({ configFile: file }, `Config file ${file} is 1200000 bytes, over the 1 MiB it may have`);
+  });
+});
+
+describe('an access token that no client could send stops loading', () => {
+  const TOKEN = 'tok-77aa';
+
+  it.each([
+    ['a space', `${TOKEN} x`],
+    ['a line break', `${TOKEN}\nx`],
+    ['a tab', `${TOKEN}\tx`],
+    ['a control character', `${TOKEN}\u0007x`],
+    ['a non-ASCII character', `${TOKEN}é`],
+  ])('when it has %s inside, without showing it', (_what, token) => {
+    let message = '';
+    try {
+      loadSettings({ env: { LIVESTREAM_SESSION_ACCESS_TOKEN: token } });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('LIVESTREAM_SESSION_ACCESS_TOKEN: [redacted] (has whitespace, a control character or a non-ASCII character inside');
+    expect(message).not.toContain(TOKEN);
+  });
+
+  it('when it is only whitespace', () => {
+    expectSettingsError({ env: { LIVESTREAM_SESSION_ACCESS_TOKEN: ' \n' } }, 'LIVESTREAM_SESSION_ACCESS_TOKEN: [redacted]');
+  });
+
+  it('when its file is missing', () => {
+    const missing = writeKit('', 'token') + '.missing';
+    expectSettingsError({ env: { LIVESTREAM_SESSION_ACCESS_TOKEN_FILE: missing } }, `Cannot read LIVESTREAM_SESSION_ACCESS_TOKEN_FILE ${missing}`, 'ENOENT');
+  });
+
+  it('when its file is too big to be a token', () => {
+    const file = writeKit('x'.repeat(70_000), 'token');
+    expectSettingsError({ env: { LIVESTREAM_SESSION_ACCESS_TOKEN_FILE: file } }, `LIVESTREAM_SESSION_ACCESS_TOKEN_FILE ${file} is 70000 bytes, over the 64 KiB`);
+  });
+
+  it('when both the token and its file are set', () => {
+    const file = writeKit(TOKEN, 'token');
+    const env = { LIVESTREAM_SESSION_ACCESS_TOKEN: TOKEN, LIVESTREAM_SESSION_ACCESS_TOKEN_FILE: file };
+    expectSettingsError({ env }, 'Set LIVESTREAM_SESSION_ACCESS_TOKEN or LIVESTREAM_SESSION_ACCESS_TOKEN_FILE, not both');
+  });
 });
 
 describe('a bad environment variable stops loading', () => {
@@ -78,7 +125,7 @@ describe('a bad environment variable stops loading', () => {
   });
 
   it('when the port is not a number', () => {
-    expectSettingsError({ env: { LIVESTREAM_SESSION_PORT: 'abc' } }, 'LIVESTREAM_SESSION_PORT', '"abc"', 'an integer from 1 to 65535');
+    expectSettingsError({ env: { LIVESTREAM_SESSION_PORT: 'abc' } }, 'LIVESTREAM_SESSION_PORT', '"abc"', 'an integer from 0 to 65535');
   });
 
   it('when an int has a fraction', () => {
@@ -103,8 +150,8 @@ describe('a bad argument stops loading', () => {
     expectSettingsError({ args: [`--/${SESSION}/resumeTimeoutSeconds=-5`] }, `${SESSION}/resumeTimeoutSeconds`, '"-5"', 'from 0 to 2147483');
   });
 
-  it('when the port is 0', () => {
-    expectSettingsError({ args: [`--/${HTTP}/port=0`] }, `${HTTP}/port`, '"0"', 'from 1 to 65535');
+  it('when the port is negative', () => {
+    expectSettingsError({ args: [`--/${HTTP}/port=-1`] }, `${HTTP}/port`, '"-1"', 'from 0 to 65535');
   });
 
   it('when the port is 65536', () => {

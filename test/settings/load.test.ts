@@ -83,18 +83,19 @@ args = ["--no-window"]
     expect(warnings).toEqual([]);
   });
 
-  it('reads nothing from a file without a [settings] table', () => {
+  it('reads nothing from a file without a [settings] table, and says so', () => {
     const file = writeKit('[package]\ntitle = "x"\n');
-    expect(loadSettings({ configFile: file })).toEqual({ settings: { ...DEFAULT_SETTINGS }, warnings: [] });
+    expect(loadSettings({ configFile: file })).toEqual({
+      settings: { ...DEFAULT_SETTINGS },
+      warnings: [`Config file ${file} has no [settings] table; nothing is read from it`],
+    });
   });
 
-  it('warns when an unquoted extension name splits the path', () => {
+  it('stops loading when an unquoted extension name splits the path', () => {
     const file = writeKit('[settings]\nexts.omni.services.transport.server.http.port = 9000\n');
-    const { settings, warnings } = loadSettings({ configFile: file });
-    expect(settings.port).toBe(8011);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('/exts/omni/services/transport/server/http/port');
-    expect(warnings[0]).toContain('quote the extension name');
+    expect(() => loadSettings({ configFile: file })).toThrow(
+      `Setting /exts/omni/services/transport/server/http/port in ${file} is not read; quote the extension name`,
+    );
   });
 });
 
@@ -270,28 +271,135 @@ app.livestream.nvcf.waitForCustomReadyEvent = true
     expect(loadSettings({ configFile: file, args }).settings.resumeTimeoutSeconds).toBe(2);
   });
 
-  it('other than ours are ignored silently', () => {
-    expect(loadSettings({ args: ['--/app/livestream/nvcf/somethingElse=1'] }).warnings).toEqual([]);
+  it('that do not exist stop loading, naming the key meant', () => {
+    expect(() => loadSettings({ args: ['--/app/livestream/nvcf/sessionResumeTimeout=1'] })).toThrow(
+      `Unknown setting /app/livestream/nvcf/sessionResumeTimeout; did you mean /${SESSION}/resumeTimeoutSeconds?`,
+    );
   });
 });
 
 describe('unknown keys', () => {
-  it('of our extension warn with the closest known key, in a config file', () => {
+  const problems = (sources: Parameters<typeof loadSettings>[0]) => {
+    try {
+      loadSettings(sources);
+    } catch (err) {
+      return (err as Error).message.split('\n');
+    }
+    return [];
+  };
+
+  it('of our extension stop loading with the closest known key, in a config file', () => {
     const file = writeKit(`[settings]\nexts."omni.services.livestream.session".resumeTimeoutSecond = 5\n`);
-    const { settings, warnings } = loadSettings({ configFile: file });
-    expect(settings.resumeTimeoutSeconds).toBe(30);
-    expect(warnings).toEqual([
-      `Unknown setting /${SESSION}/resumeTimeoutSecond; did you mean /${SESSION}/resumeTimeoutSeconds?`,
+    expect(problems({ configFile: file })).toEqual([
+      `Unknown setting /${SESSION}/resumeTimeoutSecond in ${file}; did you mean /${SESSION}/resumeTimeoutSeconds?`,
     ]);
   });
 
-  it('of our extension warn with the closest known key, in arguments', () => {
-    const { warnings } = loadSettings({ args: [`--/${SESSION}/quitOnSessionEnd=false`] });
-    expect(warnings).toEqual([`Unknown setting /${SESSION}/quitOnSessionEnd; did you mean /${SESSION}/quitOnSessionEnded?`]);
+  it('of our extension stop loading with the closest known key, in arguments', () => {
+    expect(problems({ args: [`--/${SESSION}/quitOnSessionEnd=false`] })).toEqual([
+      `Unknown setting /${SESSION}/quitOnSessionEnd; did you mean /${SESSION}/quitOnSessionEnded?`,
+    ]);
   });
 
-  it('of the http extension are ignored silently, since it has settings we do not read', () => {
-    const file = writeKit(`[settings]\nexts."omni.services.transport.server.http".prt = 5\n`);
+  it('near a key we read under the http extension stop loading', () => {
+    expect(problems({ args: [`--/${HTTP}/prt=21001`, `--/${HTTP}/Host=::1`] })).toEqual([
+      `Unknown setting /${HTTP}/prt; did you mean /${HTTP}/port?`,
+      `Unknown setting /${HTTP}/Host; did you mean /${HTTP}/host?`,
+    ]);
+  });
+
+  it("of Kit's http server are read by it, not us, and pass in silence", () => {
+    const file = writeKit(`
+[settings.exts."omni.services.transport.server.http"]
+cors.enabled = true
+cors.allow_origins = ["*"]
+https.enabled = false
+ssl.ssl_keyfile = "key.pem"
+`);
     expect(loadSettings({ configFile: file }).warnings).toEqual([]);
+  });
+
+  it('of the http extension far from any we know get a warning, since its other Kit versions may have them', () => {
+    const { settings, warnings } = loadSettings({ args: [`--/${HTTP}/cors/allow_origin=*`, `--/${HTTP}/allow_port_range=true`] });
+    expect(settings).toEqual({ ...DEFAULT_SETTINGS });
+    expect(warnings).toEqual([
+      `Unknown setting /${HTTP}/cors/allow_origin; did you mean /${HTTP}/cors/allow_origins? It is ignored.`,
+      expect.stringContaining(`Unknown setting /${HTTP}/allow_port_range;`),
+    ]);
+  });
+
+  it('under an extension name one or two letters off ours stop loading', () => {
+    const args = ['--/exts/omni.services.livestream.sesion/resumeTimeoutSeconds=5', '--/exts/omni.service.transport.server.http/prot=1'];
+    expect(problems({ args })).toEqual([
+      `Unknown extension omni.services.livestream.sesion in /exts/omni.services.livestream.sesion/resumeTimeoutSeconds; did you mean /${SESSION}/resumeTimeoutSeconds?`,
+      `Unknown extension omni.service.transport.server.http in /exts/omni.service.transport.server.http/prot; did you mean /${HTTP}/port?`,
+    ]);
+  });
+
+  it('are all named at once, from every source', () => {
+    const file = writeKit(`[settings]\nexts."omni.services.livestream.session".waitForSessionReady = true\n`);
+    const env = { LIVESTREAM_SESSION_PROT: '9000' };
+    const args = [`--/${SESSION}/resumeTimeout=5`];
+    expect(problems({ configFile: file, env, args })).toEqual([
+      `Unknown setting /${SESSION}/waitForSessionReady in ${file}; did you mean /${SESSION}/waitForSessionReadyEvent?`,
+      'Unknown environment variable LIVESTREAM_SESSION_PROT; did you mean LIVESTREAM_SESSION_PORT?',
+      `Unknown setting /${SESSION}/resumeTimeout; did you mean /${SESSION}/resumeTimeoutSeconds?`,
+    ]);
+  });
+
+  it('in environment variables with our prefix stop loading, naming the closest one', () => {
+    expect(problems({ env: { LIVESTREAM_SESSION_ACCESS_TOKN: 'x', LIVESTREAM_SESSION_RESUME_TIMEOUT: '5' } })).toEqual([
+      'Unknown environment variable LIVESTREAM_SESSION_ACCESS_TOKN; did you mean LIVESTREAM_SESSION_ACCESS_TOKEN?',
+      'Unknown environment variable LIVESTREAM_SESSION_RESUME_TIMEOUT; did you mean LIVESTREAM_SESSION_RESUME_TIMEOUT_SECONDS?',
+    ]);
+  });
+
+  it("leave other extensions' keys and other programs' variables alone", () => {
+    const file = writeKit(`
+[settings]
+exts."omni.kit.livestream.webrtc".port = 49100
+exts."omni.services.livestream.nvcf".enabled = true
+app.livestream.port = 49100
+`);
+    const env = { LIVESTREAM_PORT: '1', LIVESTREAM_SESSION_URL: 'http://127.0.0.1:8011', LIVESTREAM_SESSION_PROT: '' };
+    expect(loadSettings({ configFile: file, env, args: ['--/exts/omni.kit.livestream.webrtc/prt=1'] }).warnings).toEqual([]);
+  });
+});
+
+describe('port 0', () => {
+  it('is accepted, for the system to pick a free port', () => {
+    expect(loadSettings({ args: [`--/${HTTP}/port=0`] }).settings.port).toBe(0);
+  });
+});
+
+describe('the access token', () => {
+  const TOKEN = 'tok-5e6f7a8b';
+
+  it('loses the whitespace around it, with a warning that does not show it', () => {
+    const { settings, warnings } = loadSettings({ env: { LIVESTREAM_SESSION_ACCESS_TOKEN: ` ${TOKEN}\n` } });
+    expect(settings.accessToken).toBe(TOKEN);
+    expect(warnings).toEqual(['Removed whitespace around the value of LIVESTREAM_SESSION_ACCESS_TOKEN']);
+  });
+
+  it('is read from the file LIVESTREAM_SESSION_ACCESS_TOKEN_FILE names, its final line break dropped in silence', () => {
+    const file = writeKit(`${TOKEN}\n`, 'token');
+    expect(loadSettings({ env: { LIVESTREAM_SESSION_ACCESS_TOKEN_FILE: file } })).toEqual({
+      settings: { ...DEFAULT_SETTINGS, accessToken: TOKEN },
+      warnings: [],
+    });
+  });
+
+  it('from a file loses other whitespace around it with a warning', () => {
+    const file = writeKit(`  ${TOKEN}\r\n\r\n`, 'token');
+    const { settings, warnings } = loadSettings({ env: { LIVESTREAM_SESSION_ACCESS_TOKEN_FILE: file } });
+    expect(settings.accessToken).toBe(TOKEN);
+    expect(warnings).toEqual([`Removed whitespace around the value of LIVESTREAM_SESSION_ACCESS_TOKEN_FILE (${file})`]);
+  });
+
+  it('loses the whitespace around it from a config file too', () => {
+    const file = writeKit(`[settings]\nexts."omni.services.livestream.session".accessToken = "${TOKEN}\\n"\n`);
+    const { settings, warnings } = loadSettings({ configFile: file });
+    expect(settings.accessToken).toBe(TOKEN);
+    expect(warnings).toEqual([`Removed whitespace around the value of /${SESSION}/accessToken in ${file}`]);
   });
 });

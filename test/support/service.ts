@@ -30,7 +30,6 @@ export async function startService(settings: Partial<Settings> = {}): Promise<Ru
     settings,
     clock,
     logger: silentLogger,
-    validateResponses: true,
     onExit: (code) => exits.push(code),
   });
   const { url } = await service.listen({ host: '127.0.0.1', port: 0 });

@@ -1,0 +1,44 @@
+import type { KitEventBus } from '../core/bus.js';
+import type { Clock } from '../core/clock.js';
+import type { Session, SessionLogger } from '../core/session.js';
+import type { ServiceMetrics } from '../metrics.js';
+import type { Settings } from '../settings/table.js';
+import { endSession } from './end-session.js';
+import { getMetrics } from './get-metrics.js';
+import { getStatus } from './get-status.js';
+import type { ErrorShapes, Handlers } from './handlers.js';
+import type { InflightRequests } from './inflight.js';
+import { checkReady, checkStartup } from './probes.js';
+import { sendEvent } from './send-event.js';
+import { credentialsRejection, setCredentials } from './set-credentials.js';
+import { streamEvents, type EventStreams } from './stream-events.js';
+
+export interface HandlerDependencies {
+  session: Session;
+  bus: KitEventBus;
+  logger: SessionLogger;
+  streams: EventStreams;
+  inflight: InflightRequests;
+  settings: Readonly<Settings>;
+  clock: Clock;
+  /** The clock's time the service started at, for its uptime. */
+  startedAt: number;
+  metrics: ServiceMetrics;
+}
+
+/** The handler of every operation in the spec. */
+export function createHandlers(deps: HandlerDependencies): Handlers {
+  return {
+    checkReady: checkReady(deps.session),
+    checkStartup,
+    setCredentials: setCredentials(deps.session),
+    endSession: endSession(deps.session, deps.logger),
+    sendEvent: sendEvent(deps.bus),
+    streamEvents: streamEvents(deps.streams, deps.inflight),
+    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt),
+    getMetrics: getMetrics(deps.metrics),
+  };
+}
+
+/** The error shape of each operation whose errors are not the shared shape as it is. */
+export const ERROR_SHAPES: ErrorShapes = { setCredentials: credentialsRejection };
