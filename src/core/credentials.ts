@@ -15,11 +15,10 @@ export interface CredentialsProblem {
  * `stunPort`, each of `turnDetails.uris`, and the TURN username and password when there is a
  * TURN URI. The schema has already checked types, ranges and enums.
  *
- * Two rules go beyond what the browser's constructor checks, since the session could not
- * relay otherwise: every URI is checked even under `transportPolicy: DIRECT` (which leaves the
- * TURN ones out of the configuration, but a stack that reads the credentials itself meets them),
- * and `RELAY` needs a TURN URI (a browser builds a relay-only connection without one; it then
- * never connects).
+ * Two rules go beyond the browser's constructor: every URI is checked even under
+ * `transportPolicy: DIRECT` (the configuration leaves the TURN ones out, but a stack that reads
+ * the credentials itself meets them), and `RELAY` needs a TURN URI (a browser builds a
+ * relay-only connection without one, which then never connects).
  */
 export function credentialsProblems(credentials: StreamingCredentials): CredentialsProblem[] {
   const problems: CredentialsProblem[] = [];
