@@ -4,31 +4,19 @@
  * of the running service, on a free port, opened through 127.0.0.1 and through localhost.
  * No request of the page is rerouted.
  *
- * Needs Debian's Chromium at /usr/bin/chromium (scripts/ensure-chromium.sh installs it);
+ * Needs Debian's Chromium at /usr/bin/chromium (scripts/ensure-system-tools.sh installs it);
  * Playwright's own browser download is never used.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSpec } from '../src/http/spec.js';
+import { CHROMIUM_TIMEOUT, launchChromium } from './support/chromium.js';
 import { APP_READY, NEW_FRAME, startService, stopServices, type RunningService } from '../test/support/service.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// The network of the machines this runs on is closed: these flags keep Chromium from trying to
-// reach the internet (updates, sync, QUIC probes, first-run pages).
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const TIMEOUT = 60_000; // Chromium start-up is slow on 2 cores.
+const TIMEOUT = CHROMIUM_TIMEOUT;
 const WAIT = 20_000; // for one element to appear
 const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'swagger-ui.png');
 
@@ -50,7 +38,7 @@ let browser: Browser | undefined;
 let running: RunningService;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: TIMEOUT });
+  browser = await launchChromium();
 }, TIMEOUT);
 
 afterAll(async () => {
@@ -112,7 +100,7 @@ describe('Swagger UI at /docs, in Chromium', () => {
 
       // Every operation of the spec is listed, and nothing else: method + path of each block.
       const expected = specOperations();
-      expect(expected).toHaveLength(8);
+      expect(expected).toHaveLength(10);
       const listed = await page.locator('.swagger-ui .opblock').evaluateAll((blocks) =>
         blocks.map((block) => {
           const method = block.querySelector('.opblock-summary-method')?.textContent?.trim() ?? '?';

@@ -101,7 +101,7 @@ export type StartupStatus = {
  */
 export type StreamingCredentialsRequest = {
     /**
-     * Host name or IP address of the STUN server.
+     * Host name or IP address of the STUN server (an IPv6 address with or without brackets). Accepted if and only if a browser accepts `stun:<stunIp>:<stunPort>`.
      */
     stunIp?: string | null;
     stunPort?: PortRequest;
@@ -112,10 +112,16 @@ export type StreamingCredentialsRequest = {
 };
 
 /**
- * TURN servers for a TCP relay fallback when direct UDP connections fail; every field may be absent or `null`.
+ * TURN servers for a TCP relay fallback when direct UDP connections fail; every field may be absent or `null`. Accepted if and only if a browser's `RTCPeerConnection` accepts the ICE server made of them: `stun:`, `stuns:`, `turn:` or `turns:` URIs (any case), `?transport=udp|tcp` on TURN URIs only, and, when a TURN URI is given, a username of at most 509 UTF-8 bytes and a password, neither empty.
  */
 export type TurnDetailsRequest = {
+    /**
+     * Needed (not empty, at most 509 UTF-8 bytes) when `uris` has a TURN URI.
+     */
     username?: string | null;
+    /**
+     * Needed (not empty) when `uris` has a TURN URI.
+     */
     password?: string | null;
     uris?: Array<string> | null;
     relayProtocol?: string | null;
@@ -158,6 +164,9 @@ export type StreamingCredentials = {
  */
 export type TurnDetails = {
     username?: string;
+    /**
+     * Needed (not empty) when `uris` has a TURN URI.
+     */
     password?: string;
     uris?: Array<string>;
     relayProtocol?: string;

@@ -14,3 +14,4 @@ export { DEFAULT_SETTINGS, SETTINGS, type SettingName, type Settings, type Setti
 export type { SessionStatus, StreamingCredentials, TurnDetails } from '../generated/types.gen.js';
 export { runNvcfCheck } from './check/sequence.js';
 export type { CheckName, CheckResult, NvcfCheckOptions, NvcfCheckReport, ReadinessState } from './check/types.js';
+export { iceConfiguration, type IceConfiguration, type IceServer } from './webrtc/ice-configuration.js';

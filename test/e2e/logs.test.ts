@@ -48,6 +48,7 @@ describe('logs', () => {
     // Refused bodies that hold the secrets: bad URI, schema violation, malformed JSON, wrong token.
     expect(await post('/v1/streaming/creds', JSON.stringify({ ...CREDENTIALS, turnDetails: { ...CREDENTIALS.turnDetails, uris: [`turn:${SECRETS.turnPass}:99999`] } }))).toBe(400);
     expect(await post('/v1/streaming/creds', JSON.stringify({ ...CREDENTIALS, stunPort: SECRETS.stunPass }))).toBe(400);
+    expect(await post('/v1/streaming/creds', JSON.stringify({ ...CREDENTIALS, turnDetails: { ...CREDENTIALS.turnDetails, uris: [`turn:1.2.3.4:${SECRETS.turnPass}`] } }))).toBe(400);
     expect(await post('/v1/streaming/creds', `{"username": "${SECRETS.stunUser}", "password": "${SECRETS.stunPass}" oops`)).toBe(400);
     expect(await post('/v1/streaming/creds', `${SECRETS.turnPass}`)).toBe(400);
     expect(await post('/v1/streaming/creds', JSON.stringify(CREDENTIALS), `Bearer ${TOKEN}x`)).toBe(401);
@@ -81,7 +82,7 @@ describe('logs', () => {
         'POST /v1/streaming/endsession 200',
       ]),
     );
-    expect(requests.filter((r) => r === 'POST /v1/streaming/creds 400')).toHaveLength(4);
+    expect(requests.filter((r) => r === 'POST /v1/streaming/creds 400')).toHaveLength(5);
   });
 });
 

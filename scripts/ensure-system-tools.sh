@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Makes sure the Debian tools the tests drive are installed (Playwright's own browser download
+# is never used):
+#   chromium (/usr/bin/chromium)    the browser tests, driven by playwright-core
+#   coturn   (/usr/bin/turnserver)  the TURN server of the relay test
+#   ffmpeg   (/usr/bin/ffmpeg)      a video source for streaming applications
+# Runs apt-get (once: one update, one install) only for what is missing; CI runs this as root.
+# Exits non-zero if anything is still missing afterwards.
+set -euo pipefail
+
+TOOLS=(
+  "chromium /usr/bin/chromium"
+  "coturn /usr/bin/turnserver"
+  "ffmpeg /usr/bin/ffmpeg"
+)
+
+missing=()
+for tool in "${TOOLS[@]}"; do
+  read -r package binary <<<"$tool"
+  if [ -x "$binary" ]; then
+    echo "ensure-system-tools: $package present ($binary)"
+  else
+    echo "ensure-system-tools: $package missing ($binary)"
+    missing+=("$package")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "ensure-system-tools: not root, cannot run apt-get to install: ${missing[*]}" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "ensure-system-tools: apt-get update"
+apt-get update || echo "ensure-system-tools: apt-get update failed; trying the install anyway" >&2
+echo "ensure-system-tools: apt-get install -y ${missing[*]}"
+apt-get install -y "${missing[@]}" || echo "ensure-system-tools: apt-get install failed" >&2
+
+status=0
+for tool in "${TOOLS[@]}"; do
+  read -r package binary <<<"$tool"
+  if [ ! -x "$binary" ]; then
+    echo "ensure-system-tools: $package is still missing ($binary)" >&2
+    status=1
+  fi
+done
+exit "$status"
