@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// A WebRTC streaming application run by livestream-session, to watch in a browser:
+//
+//   npx livestream-session -- node examples/webrtc-app/app.mjs
+//
+// See README.md beside this file for what a real application keeps and what is the demo's.
+import { createServer } from 'node:http';
+import { once } from 'node:events';
+import { iceConfiguration } from 'livestream-session/client';
+import { APP_READY, CLIENT_CONNECTED, CLIENT_DISCONNECTED, NEW_FRAME, joinSession } from './session.mjs';
+import { startTestPattern } from './source.mjs';
+import { answerViewer } from './viewer.mjs';
+import { whepListener } from './whep.mjs';
+
+const log = (message) => process.stdout.write(`webrtc-app: ${message}\n`);
+const port = Number(process.env.WEBRTC_APP_PORT ?? 49100);
+const portRange = mediaPorts(process.env.WEBRTC_APP_MEDIA_PORTS ?? '47998-48020');
+
+let ice; // the WebRTC configuration from the session's credentials; none until they come
+const viewers = new Map();
+let source;
+let stopping;
+
+const session = await joinSession({
+  baseUrl: process.env.LIVESTREAM_SESSION_URL ?? 'http://127.0.0.1:8011',
+  log,
+  onCredentials(credentials) {
+    ice = iceConfiguration(credentials);
+    const urls = ice.iceServers.flatMap((s) => [s.urls].flat().map((url) => url.replace(/:.*/, '')));
+    log(`credentials received: ${urls.join(', ')} (policy ${ice.iceTransportPolicy ?? 'all'})`);
+  },
+  onEnded: ({ cause }) => void stop(`session ended (${cause})`),
+});
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));
+
+const server = createServer(
+  whepListener({
+    ice: () => (stopping ? undefined : ice),
+    async watch(offer) {
+      const viewer = await answerViewer({
+        offer,
+        ice,
+        portRange,
+        onConnected: () => {
+          log(`viewer ${viewer.id} connected`);
+          void session.report(CLIENT_CONNECTED).catch((e) => log(e.message));
+        },
+        onGone: (reason) => {
+          viewers.delete(viewer.id);
+          log(`viewer ${viewer.id} gone: ${reason}`);
+          void session.report(CLIENT_DISCONNECTED).catch((e) => log(e.message));
+        },
+      });
+      viewers.set(viewer.id, viewer);
+      return viewer;
+    },
+    async leave(id) {
+      const viewer = viewers.get(id);
+      viewers.delete(id);
+      await viewer?.close('WHEP DELETE');
+      return viewer !== undefined;
+    },
+  }),
+);
+server.listen(port);
+await once(server, 'listening');
+log(`viewer page at http://127.0.0.1:${port}/ (media ports ${portRange.join('-')})`);
+await session.report(APP_READY);
+
+source = await startTestPattern({ log, onPacket: (packet) => viewers.forEach((v) => v.feed(packet)) });
+void source.exited.then(({ code, signal }) => stopping || void stop(`ffmpeg exited (${signal ?? code})`, 1));
+await source.firstFrame;
+await session.report(NEW_FRAME);
+
+/** Closes every viewer, stops the video and exits: with 0 when asked to, else with `code`. */
+function stop(why, code = 0) {
+  stopping ??= (async () => {
+    log(`${why}: stopping`);
+    session.close();
+    server.close();
+    await Promise.all([...viewers.values()].map((v) => v.close('app stopping')));
+    await source?.stop();
+    log('stopped');
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+function mediaPorts(text) {
+  const match = /^(\d+)-(\d+)$/.exec(text);
+  const [min, max] = match ? [Number(match[1]), Number(match[2])] : [];
+  if (!match || min < 1 || max > 65535 || min > max) {
+    process.stderr.write(`webrtc-app: WEBRTC_APP_MEDIA_PORTS must be "min-max", e.g. 47998-48020; got ${JSON.stringify(text)}\n`);
+    process.exit(2);
+  }
+  return [min, max];
+}
