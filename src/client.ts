@@ -2,3 +2,4 @@
 export * from '../generated/index.js';
 export { client } from '../generated/client.gen.js';
 export { createClient, createConfig, type Client, type Config } from '../generated/client/index.js';
+export { iceConfiguration, type IceConfiguration, type IceServer } from './webrtc/ice-configuration.js';
