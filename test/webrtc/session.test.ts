@@ -1,0 +1,147 @@
+/**
+ * A real streaming session, end to end, with parts nobody here wrote: Debian's coturn as the
+ * TURN relay, the CLI supervising examples/webrtc-app (ffmpeg → werift), NVCF's calls made
+ * through the generated client, and headless Chromium watching on the app's viewer page.
+ *
+ * Needs ffmpeg, coturn and Chromium from Debian (scripts/ensure-system-tools.sh installs them).
+ */
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { checkReady, checkStartup, endSession, setCredentials } from '../../generated/sdk.gen.js';
+import type { Client } from '../../src/client.js';
+import { startCoturn, type Coturn } from '../../scripts/coturn.mjs';
+import { freePort, killProcesses, startCli } from '../support/process.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.js';
+
+const APP = fileURLToPath(new URL('../../examples/webrtc-app/app.mjs', import.meta.url));
+const EXT = '--/exts/omni.services.livestream.session';
+const TIMEOUT = 90_000;
+// Polls a real process until a condition holds; generous, for a loaded 2-core machine.
+const eventually = (check: () => Promise<void>) => vi.waitFor(check, { timeout: 30_000, interval: 100 });
+
+let coturn: Coturn;
+let browser: Browser;
+
+beforeAll(async () => {
+  [coturn, browser] = await Promise.all([
+    startCoturn(),
+    chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'], timeout: TIMEOUT }),
+  ]);
+}, TIMEOUT);
+
+afterEach(killProcesses);
+afterAll(async () => {
+  await browser?.close();
+  await coturn?.stop();
+}, TIMEOUT);
+
+async function statusMessage(client: Client): Promise<string | undefined> {
+  const { data, error } = await checkReady({ client });
+  return (data ?? error)?.statusMessage;
+}
+
+/** Opens the viewer page and waits until its video has decoded frames and moves on. */
+async function watch(url: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(url);
+  const played = () =>
+    page.evaluate(() => {
+      const video = document.querySelector('video')!;
+      return { frames: video.getVideoPlaybackQuality().totalVideoFrames, time: video.currentTime };
+    });
+  await page.waitForFunction(() => document.querySelector('video')!.getVideoPlaybackQuality().totalVideoFrames >= 10, null, { timeout: 30_000 });
+  const before = await played();
+  await eventually(async () => {
+    const now = await played();
+    expect(now.frames).toBeGreaterThan(before.frames + 15);
+    expect(now.time).toBeGreaterThan(before.time);
+  });
+  return page;
+}
+
+/** The candidate types of the pair the page's peer connection selected. */
+function selectedPair(page: Page): Promise<{ local?: string; remote?: string }> {
+  return page.evaluate(async () => {
+    const stats: any[] = [];
+    (await (window as unknown as { viewer: RTCPeerConnection }).viewer.getStats()).forEach((s) => stats.push(s));
+    const transport = stats.find((s) => s.type === 'transport');
+    const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
+    const type = (id: string) => stats.find((s) => s.id === id)?.candidateType as string | undefined;
+    return { local: type(pair?.localCandidateId), remote: type(pair?.remoteCandidateId) };
+  });
+}
+
+describe('a WebRTC session through a TURN relay, watched in Chromium', () => {
+  it(
+    'plays over relays only, goes active and back, resumes on a new page within the window, and ends with every process gone',
+    async () => {
+      const appPort = await freePort();
+      const mediaMin = 40_000 + 50 * Math.floor(Math.random() * 100);
+      const { cli, client } = await startCli(
+        [`${EXT}/quitOnSessionEnded=true`, `${EXT}/resumeTimeoutSeconds=30`, '--', process.execPath, APP],
+        { WEBRTC_APP_PORT: String(appPort), WEBRTC_APP_MEDIA_PORTS: `${mediaMin}-${mediaMin + 49}` },
+      );
+      const viewerUrl = `http://127.0.0.1:${appPort}/`;
+
+      // NVCF: start-up, then readiness until 200 (the app is listening and ffmpeg's first frame is out).
+      expect((await checkStartup({ client })).response.status).toBe(200);
+      await eventually(async () => expect(await statusMessage(client)).toBe('Status: Ready for connection'));
+      const { pid: appPid } = await cli.waitForLog('application started');
+
+      // Credentials: coturn as the only way through.
+      const credentials = {
+        stunIp: '127.0.0.1',
+        stunPort: coturn.port,
+        username: 'user',
+        password: 'pass',
+        turnDetails: {
+          username: coturn.username,
+          password: coturn.password,
+          uris: [`turn:127.0.0.1:${coturn.port}?transport=udp`],
+          relayProtocol: 'UDP',
+          transportPolicy: 'RELAY' as const,
+        },
+      };
+      expect((await setCredentials({ client, body: credentials })).data).toEqual({ success: true, errorMessage: null });
+      await cli.waitForOutput('webrtc-app: credentials received');
+
+      // A viewer watches: frames decoded over a relay on both sides, and the session is active.
+      const first = await watch(viewerUrl);
+      expect(await selectedPair(first)).toEqual({ local: 'relay', remote: 'relay' });
+      await eventually(async () => expect(await statusMessage(client)).toBe('Status: Streaming session active (keep alive)'));
+
+      // Closing the page is seen at once (WHEP DELETE on pagehide).
+      await first.close({ runBeforeUnload: true });
+      await eventually(async () => expect(await statusMessage(client)).toBe('Status: Ready for connection'));
+      expect(cli.stdout).toMatch(/webrtc-app: viewer [\w-]+ gone: WHEP DELETE/);
+
+      // NVCF ends the session without grace: the resume window opens, and a new viewer resumes it.
+      expect((await endSession({ client, body: { sessionId: 'webrtc-1', gracefulShutdown: false } })).data).toEqual({ sessionStatus: 'AWAITING_RESUME' });
+      expect(await statusMessage(client)).toBe('Status: Awaiting session resume (keep alive)');
+      const second = await watch(viewerUrl);
+      expect(await selectedPair(second)).toEqual({ local: 'relay', remote: 'relay' });
+      await eventually(async () => expect(await statusMessage(client)).toBe('Status: Streaming session active (keep alive)'));
+      await second.close({ runBeforeUnload: true });
+      await eventually(async () => expect(await statusMessage(client)).toBe('Status: Ready for connection'));
+
+      // The end: COMPLETE, the app stops its peers and ffmpeg, the service exits 0, nothing is left.
+      expect((await endSession({ client, body: { sessionId: 'webrtc-1', gracefulShutdown: true } })).data).toEqual({ sessionStatus: 'COMPLETE' });
+      expect(await cli.exited).toEqual({ code: 0, signal: null });
+      expect(cli.stdout).toContain('webrtc-app: stopped');
+      expect(groupAlive(appPid as number)).toBe(false);
+      expect(cli.stdout + cli.stderr).not.toContain(coturn.password);
+    },
+    TIMEOUT,
+  );
+});
+
+/** Whether any process of the app's process group (the app, ffmpeg) is still there. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
