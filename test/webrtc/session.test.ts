@@ -16,7 +16,7 @@ import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.js';
 
 const APP = fileURLToPath(new URL('../../examples/webrtc-app/app.mjs', import.meta.url));
 const EXT = '--/exts/omni.services.livestream.session';
-const TIMEOUT = 90_000;
+const TIMEOUT = 120_000; // a loaded 2-core machine: Chromium, ffmpeg and three Node processes
 // Polls a real process until a condition holds; generous, for a loaded 2-core machine.
 const eventually = (check: () => Promise<void>) => vi.waitFor(check, { timeout: 30_000, interval: 100 });
 
@@ -103,6 +103,11 @@ describe('a WebRTC session through a TURN relay, watched in Chromium', () => {
           transportPolicy: 'RELAY' as const,
         },
       };
+      // Before credentials the app cannot build a peer connection: it says so.
+      const early = await fetch(`${viewerUrl}whep`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0\r\n' });
+      expect(early.status).toBe(503);
+      expect(await early.json()).toMatchObject({ message: expect.stringContaining('no STUN/TURN credentials from the session yet') });
+
       expect((await setCredentials({ client, body: credentials })).data).toEqual({ success: true, errorMessage: null });
       await cli.waitForOutput('webrtc-app: credentials received');
 
@@ -122,8 +127,12 @@ describe('a WebRTC session through a TURN relay, watched in Chromium', () => {
       const second = await watch(viewerUrl);
       expect(await selectedPair(second)).toEqual({ local: 'relay', remote: 'relay' });
       await eventually(async () => expect(await statusMessage(client)).toBe('Status: Streaming session active (keep alive)'));
-      await second.close({ runBeforeUnload: true });
+
+      // This page's renderer crashes: no DELETE, but the viewer's RTCP stops, and the app notices.
+      await crash(second);
       await eventually(async () => expect(await statusMessage(client)).toBe('Status: Ready for connection'));
+      expect(cli.stdout).toMatch(/webrtc-app: viewer [\w-]+ gone: no RTCP from the viewer/);
+      await second.close();
 
       // The end: COMPLETE, the app stops its peers and ffmpeg, the service exits 0, nothing is left.
       expect((await endSession({ client, body: { sessionId: 'webrtc-1', gracefulShutdown: true } })).data).toEqual({ sessionStatus: 'COMPLETE' });
@@ -135,6 +144,13 @@ describe('a WebRTC session through a TURN relay, watched in Chromium', () => {
     TIMEOUT,
   );
 });
+
+/** Crashes the page's renderer, where its peer connection lives: it goes without a word. */
+async function crash(page: Page): Promise<void> {
+  const crashed = new Promise((resolve) => page.once('crash', resolve));
+  await page.goto('chrome://crash').catch(() => undefined);
+  await crashed;
+}
 
 /** Whether any process of the app's process group (the app, ffmpeg) is still there. */
 function groupAlive(pgid: number): boolean {
