@@ -3,7 +3,7 @@
  * of the spec, and "Try it out" → "Execute" on GET /v1/streaming/ready shows the live answer
  * of the running service.
  *
- * Needs Debian's Chromium at /usr/bin/chromium (scripts/ensure-chromium.sh installs it);
+ * Needs Debian's Chromium at /usr/bin/chromium (scripts/ensure-system-tools.sh installs it);
  * Playwright's own browser download is never used.
  */
 import { mkdir } from 'node:fs/promises';
@@ -12,9 +12,21 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSpec } from '../src/http/spec.js';
-import { CHROMIUM, CHROMIUM_ARGS } from '../test/support/chromium.js';
 import { APP_READY, NEW_FRAME, startService, stopServices, type RunningService } from '../test/support/service.js';
 
+const CHROMIUM = '/usr/bin/chromium';
+// The network of the machines this runs on is closed: these flags keep Chromium from trying to
+// reach the internet (updates, sync, QUIC probes, first-run pages).
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const TIMEOUT = 60_000; // Chromium start-up is slow on 2 cores.
 const WAIT = 20_000; // for one element to appear
 const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'swagger-ui.png');

@@ -12,7 +12,7 @@ import { checkReady, checkStartup, endSession, setCredentials } from '../../gene
 import type { Client } from '../../src/client.js';
 import { startCoturn, type Coturn } from '../../scripts/coturn.mjs';
 import { freePort, killProcesses, startCli } from '../support/process.js';
-import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../contract-tests/support/chromium.js';
 
 const APP = fileURLToPath(new URL('../../examples/webrtc-app/app.mjs', import.meta.url));
 const EXT = '--/exts/omni.services.livestream.session';

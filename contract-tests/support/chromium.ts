@@ -1,4 +1,6 @@
-/** Debian's Chromium (scripts/ensure-system-tools.sh installs it); Playwright's own browser download is never used. */
+import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's Chromium (scripts/ensure-system-tools.sh installs it); Playwright's own download is never used. */
 export const CHROMIUM = '/usr/bin/chromium';
 
 // The network of the machines this runs on is closed: these flags keep Chromium from trying to
@@ -13,3 +15,10 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** Chromium start-up is slow on 2 cores. */
+export const CHROMIUM_TIMEOUT = 60_000;
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: CHROMIUM_TIMEOUT });
+}
