@@ -30,9 +30,14 @@ const session = await joinSession({
     log(`credentials received: ${urls.join(', ')} (policy ${ice.iceTransportPolicy ?? 'all'})`);
   },
   onEnded: ({ cause }) => void stop(`session ended (${cause})`),
+  onLost: () => void stop('the event stream has ended', 1),
 });
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
+// Run by the supervisor, this process is handed to another parent if the supervisor dies
+// without stopping it: the session is gone with it.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && void stop('the service has gone', 1), 1_000).unref();
 
 const server = createServer(
   whepListener({
@@ -49,7 +54,8 @@ const server = createServer(
         onGone: (reason) => {
           viewers.delete(viewer.id);
           log(`viewer ${viewer.id} gone: ${reason}`);
-          void session.report(CLIENT_DISCONNECTED).catch((e) => log(e.message));
+          // Once the session has ended, the service is on its way out: nobody to tell.
+          if (!stopping) void session.report(CLIENT_DISCONNECTED).catch((e) => log(e.message));
         },
       });
       viewers.set(viewer.id, viewer);

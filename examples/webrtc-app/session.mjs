@@ -10,9 +10,10 @@ export const CLIENT_DISCONNECTED = 'omni.kit.livestream.client_disconnected:imme
 /**
  * Opens the session's event stream and resolves once it is open, so that nothing dispatched
  * from then on (credentials, the end of the session) can be missed. `report(event)` sends a
- * Kit event to the session.
+ * Kit event to the session. `onLost()` runs if the stream ends without `close()`: the
+ * service has gone.
  */
-export async function joinSession({ baseUrl, onCredentials, onEnded, log }) {
+export async function joinSession({ baseUrl, onCredentials, onEnded, onLost, log }) {
   const client = createClient({ baseUrl });
   let opened;
   const open = new Promise((resolve) => (opened = resolve));
@@ -34,12 +35,13 @@ export async function joinSession({ baseUrl, onCredentials, onEnded, log }) {
     } catch (error) {
       if (!controller.signal.aborted) log(`event stream failed: ${error.message}`);
     }
+    if (!controller.signal.aborted) onLost();
   })();
   await open;
 
   async function report(event) {
     const { response } = await sendEvent({ client, body: { event } });
-    if (response.status !== 202) throw new Error(`${event} was answered ${response.status}`);
+    if (response?.status !== 202) throw new Error(`${event} was answered ${response?.status ?? 'by nobody'}`);
     log(`reported ${event}`);
   }
   return { report, close: () => controller.abort() };

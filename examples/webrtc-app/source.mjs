@@ -34,11 +34,15 @@ export async function startTestPattern({ onPacket, log }) {
     '-an', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '800k', '-g', '30',
     '-f', 'rtp', `rtp://127.0.0.1:${port}?pkt_size=1200&rtcpport=${port}`,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  ffmpeg.stderr.setEncoding('utf8').on('data', (text) => log(`ffmpeg: ${text.trimEnd()}`));
+  const relay = (text) => log(`ffmpeg: ${text.trimEnd()}`);
+  ffmpeg.stderr.setEncoding('utf8').on('data', relay);
   const exited = new Promise((resolve) => ffmpeg.on('close', (code, signal) => resolve({ code, signal })));
   ffmpeg.on('error', (error) => log(`ffmpeg could not start: ${error.message}`));
+  // However this process ends (an uncaught error, a broken stdout), ffmpeg ends with it.
+  process.on('exit', () => ffmpeg.exitCode === null && ffmpeg.signalCode === null && ffmpeg.kill('SIGKILL'));
 
   async function stop() {
+    ffmpeg.stderr.off('data', relay); // its complaints about being stopped are no news
     if (ffmpeg.exitCode === null && ffmpeg.signalCode === null) ffmpeg.kill('SIGTERM');
     await exited;
     socket.close();

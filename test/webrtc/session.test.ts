@@ -30,7 +30,13 @@ beforeAll(async () => {
   ]);
 }, TIMEOUT);
 
-afterEach(killProcesses);
+let appGroup: number | undefined;
+afterEach(async () => {
+  await killProcesses();
+  // The CLI killed outright cannot stop the app: its whole process group (ffmpeg too) goes here.
+  if (appGroup !== undefined && groupAlive(appGroup)) process.kill(-appGroup, 'SIGKILL');
+  appGroup = undefined;
+});
 afterAll(async () => {
   await browser?.close();
   await coturn?.stop();
@@ -87,7 +93,8 @@ describe('a WebRTC session through a TURN relay, watched in Chromium', () => {
       // NVCF: start-up, then readiness until 200 (the app is listening and ffmpeg's first frame is out).
       expect((await checkStartup({ client })).response.status).toBe(200);
       await eventually(async () => expect(await statusMessage(client)).toBe('Status: Ready for connection'));
-      const { pid: appPid } = await cli.waitForLog('application started');
+      const appPid = (await cli.waitForLog('application started')).pid as number;
+      appGroup = appPid;
 
       // Credentials: coturn as the only way through.
       const credentials = {
@@ -138,7 +145,7 @@ describe('a WebRTC session through a TURN relay, watched in Chromium', () => {
       expect((await endSession({ client, body: { sessionId: 'webrtc-1', gracefulShutdown: true } })).data).toEqual({ sessionStatus: 'COMPLETE' });
       expect(await cli.exited).toEqual({ code: 0, signal: null });
       expect(cli.stdout).toContain('webrtc-app: stopped');
-      expect(groupAlive(appPid as number)).toBe(false);
+      expect(groupAlive(appPid)).toBe(false);
       expect(cli.stdout + cli.stderr).not.toContain(coturn.password);
     },
     TIMEOUT,
