@@ -13,7 +13,8 @@ const READY_DEADLINE_MS = 20_000;
 
 /**
  * Starts `turnserver` and resolves once it answers a STUN Binding request. Resolves with its
- * `port`, the `username`, `password` and `realm` it accepts, its `output` so far, and
+ * `port`, the `username`, `password` and `realm` it accepts, its `output` so far,
+ * `credentials()`, the body of POST /v1/streaming/creds that sends every peer through it, and
  * `stop()`, which ends it and removes its folder.
  */
 export async function startCoturn() {
@@ -39,6 +40,19 @@ export async function startCoturn() {
   const exited = new Promise((resolve) => turnserver.on('close', resolve));
   turnserver.on('error', (error) => (relay.output += `could not start turnserver: ${error.message}\n`));
 
+  relay.credentials = () => ({
+    stunIp: '127.0.0.1',
+    stunPort: port,
+    username: 'session-user', // NVCF's own pair; WebRTC uses the TURN pair below
+    password: 'session-pass',
+    turnDetails: {
+      username,
+      password,
+      uris: [`turn:127.0.0.1:${port}?transport=udp`],
+      relayProtocol: 'UDP',
+      transportPolicy: 'RELAY',
+    },
+  });
   relay.stop = async () => {
     if (turnserver.exitCode === null && turnserver.signalCode === null) turnserver.kill('SIGTERM');
     await exited;

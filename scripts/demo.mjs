@@ -36,22 +36,7 @@ for (;;) {
   if (ready?.response?.status === 200) break;
   await new Promise((resolve) => setTimeout(resolve, 250));
 }
-await setCredentials({
-  client,
-  body: {
-    stunIp: '127.0.0.1',
-    stunPort: relay.port,
-    username: 'demo',
-    password: 'demo',
-    turnDetails: {
-      username: relay.username,
-      password: relay.password,
-      uris: [`turn:127.0.0.1:${relay.port}?transport=udp`],
-      relayProtocol: 'UDP',
-      transportPolicy: 'RELAY',
-    },
-  },
-});
+await setCredentials({ client, body: relay.credentials() });
 say(`the session is ready: open http://127.0.0.1:${appPort}/ to watch; Ctrl-C ends the session`);
 
 process.once('SIGINT', async () => {

@@ -97,19 +97,7 @@ describe('a WebRTC session through a TURN relay, watched in Chromium', () => {
       appGroup = appPid;
 
       // Credentials: coturn as the only way through.
-      const credentials = {
-        stunIp: '127.0.0.1',
-        stunPort: coturn.port,
-        username: 'user',
-        password: 'pass',
-        turnDetails: {
-          username: coturn.username,
-          password: coturn.password,
-          uris: [`turn:127.0.0.1:${coturn.port}?transport=udp`],
-          relayProtocol: 'UDP',
-          transportPolicy: 'RELAY' as const,
-        },
-      };
+      const credentials = coturn.credentials();
       // Before credentials the app cannot build a peer connection: it says so.
       const early = await fetch(`${viewerUrl}whep`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: 'v=0\r\n' });
       expect(early.status).toBe(503);
