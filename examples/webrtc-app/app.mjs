@@ -47,15 +47,15 @@ const server = createServer(
         offer,
         ice,
         portRange,
-        onConnected: () => {
-          log(`viewer ${viewer.id} connected`);
+        onConnected: (id) => {
+          log(`viewer ${id} connected`);
           void session.report(CLIENT_CONNECTED).catch((e) => log(e.message));
         },
-        onGone: (reason) => {
-          viewers.delete(viewer.id);
-          log(`viewer ${viewer.id} gone: ${reason}`);
+        onClosed: (id, reason, wasConnected) => {
+          viewers.delete(id);
+          log(`viewer ${id} gone: ${reason}`);
           // Once the session has ended, the service is on its way out: nobody to tell.
-          if (!stopping) void session.report(CLIENT_DISCONNECTED).catch((e) => log(e.message));
+          if (wasConnected && !stopping) void session.report(CLIENT_DISCONNECTED).catch((e) => log(e.message));
         },
       });
       viewers.set(viewer.id, viewer);

@@ -10,7 +10,7 @@ export const CLIENT_DISCONNECTED = 'omni.kit.livestream.client_disconnected:imme
 /**
  * Opens the session's event stream and resolves once it is open, so that nothing dispatched
  * from then on (credentials, the end of the session) can be missed. `report(event)` sends a
- * Kit event to the session. `onLost()` runs if the stream ends without `close()`: the
+ * Kit event to the session, after those reported before it. `onLost()` runs if the stream ends without `close()`: the
  * service has gone.
  */
 export async function joinSession({ baseUrl, onCredentials, onEnded, onLost, log }) {
@@ -39,10 +39,16 @@ export async function joinSession({ baseUrl, onCredentials, onEnded, onLost, log
   })();
   await open;
 
-  async function report(event) {
-    const { response } = await sendEvent({ client, body: { event } });
-    if (response?.status !== 202) throw new Error(`${event} was answered ${response?.status ?? 'by nobody'}`);
-    log(`reported ${event}`);
+  // One at a time, in order: a viewer's disconnect must not overtake its connect.
+  let last = Promise.resolve();
+  function report(event) {
+    const sent = last.then(async () => {
+      const { response } = await sendEvent({ client, body: { event } });
+      if (response?.status !== 202) throw new Error(`${event} was answered ${response?.status ?? 'by nobody'}`);
+      log(`reported ${event}`);
+    });
+    last = sent.catch(() => undefined);
+    return sent;
   }
   return { report, close: () => controller.abort() };
 }

@@ -10,14 +10,19 @@ import { startsKeyframe } from './source.mjs';
 const RTCP_SILENCE_MS = 5_000;
 // `disconnected` can heal by itself (a brief loss); only one that lasts ends the viewer.
 const DISCONNECTED_GRACE_MS = 2_000;
+// A viewer that took its answer and never connected (it left, or its offer led nowhere).
+const CONNECT_DEADLINE_MS = 30_000;
 
 /**
  * Answers a viewer's SDP offer. `ice` is the WebRTC configuration made from the session's
- * credentials; `onConnected()` runs once the peer connection is up, `onGone(reason)` once
- * after that, whatever ends it. Resolves with `{ id, answer, feed, close }`: `feed(packet)`
- * takes every RTP packet of the stream.
+ * credentials; `onConnected(id)` runs once the peer connection is up, `onClosed(id, reason,
+ * wasConnected)` once when the viewer ends, whatever ends it. Resolves with
+ * `{ id, answer, feed, close }`: `feed(packet)` takes every RTP packet of the stream.
+ * Rejects an offer that asks for no video.
  */
-export async function answerViewer({ offer, ice, portRange, onConnected, onGone }) {
+export async function answerViewer({ offer, ice, portRange, onConnected, onClosed }) {
+  // werift answers anything, even text that is no SDP at all, with an answer that carries nothing.
+  if (!/^m=video /m.test(offer)) throw new Error('the offer has no video section (m=video)');
   const id = randomUUID();
   const pc = new RTCPeerConnection({ ...ice, icePortRange: portRange });
   // Each viewer has its own track: werift rewrites payload type and SSRC in the packets it sends.
@@ -33,13 +38,15 @@ export async function answerViewer({ offer, ice, portRange, onConnected, onGone 
   const watchdog = setInterval(() => {
     if (connected && Date.now() - lastRtcp > RTCP_SILENCE_MS) void close('no RTCP from the viewer');
   }, 1_000);
+  const connectDeadline = setTimeout(() => void close('never connected'), CONNECT_DEADLINE_MS);
 
   pc.connectionStateChange.subscribe((state) => {
     clearTimeout(disconnectedTimer);
     if (state === 'connected' && !connected && !closed) {
       connected = true;
+      clearTimeout(connectDeadline);
       lastRtcp = Date.now();
-      onConnected();
+      onConnected(id);
     } else if (state === 'disconnected') {
       disconnectedTimer = setTimeout(() => void close('disconnected'), DISCONNECTED_GRACE_MS);
     } else if (state === 'failed' || state === 'closed') {
@@ -52,7 +59,8 @@ export async function answerViewer({ offer, ice, portRange, onConnected, onGone 
     closed = true;
     clearInterval(watchdog);
     clearTimeout(disconnectedTimer);
-    if (connected) onGone(reason);
+    clearTimeout(connectDeadline);
+    onClosed(id, reason, connected);
     await releaseTurnAllocations(pc);
     await pc.close();
   }

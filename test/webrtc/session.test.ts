@@ -140,6 +140,38 @@ describe('a WebRTC session through a TURN relay, watched in Chromium', () => {
   );
 });
 
+describe('the WebRTC app\'s signalling, given bad requests', () => {
+  it('answers each with a clear JSON error and the right 4xx, and keeps serving', { timeout: TIMEOUT }, async () => {
+    const appPort = await freePort();
+    const { cli, client } = await startCli(['--', process.execPath, APP], { WEBRTC_APP_PORT: String(appPort) });
+    appGroup = (await cli.waitForLog('application started')).pid as number;
+    // As NVCF does, credentials come once the app is ready (it listens to the event stream by then).
+    await eventually(async () => expect(await statusMessage(client)).toBe('Status: Ready for connection'));
+    await setCredentials({ client, body: coturn.credentials() });
+    await cli.waitForOutput('webrtc-app: credentials received');
+
+    const app = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${appPort}${path}`, init);
+    const sdp = (body: string, type = 'application/sdp') => ({ method: 'POST', headers: { 'content-type': type }, body });
+    const cases: Array<[string, Promise<Response>, number, string]> = [
+      ['an offer sent as JSON', app('/whep', sdp('{}', 'application/json')), 415, 'application/sdp'],
+      ['an offer that is not SDP', app('/whep', sdp('hello')), 400, 'no video section'],
+      ['an offer over 64 KiB', app('/whep', sdp('v=0\r\n'.repeat(20_000))), 413, 'larger than'],
+      ['a DELETE of no viewer', app('/whep/no-such-viewer', { method: 'DELETE' }), 404, 'no such viewer'],
+      ['a PUT to /whep', app('/whep', { method: 'PUT' }), 405, 'not allowed'],
+      ['an unknown path', app('/nowhere'), 404, 'not found'],
+    ];
+    for (const [what, answer, status, message] of cases) {
+      const response = await answer;
+      expect({ what, status: response.status, type: response.headers.get('content-type') }).toEqual({ what, status, type: 'application/json' });
+      expect(await response.json(), what).toEqual({ status, message: expect.stringContaining(message) });
+    }
+    const options = await app('/whep', { method: 'OPTIONS' });
+    expect(options.status).toBe(204);
+    expect(options.headers.get('link')).toContain(`<turn:127.0.0.1:${coturn.port}?transport=udp>; rel="ice-server"; username="${coturn.username}"`);
+    expect(options.headers.get('ice-transport-policy')).toBe('relay');
+  });
+});
+
 /** Crashes the page's renderer, where its peer connection lives: it goes without a word. */
 async function crash(page: Page): Promise<void> {
   const crashed = new Promise((resolve) => page.once('crash', resolve));
