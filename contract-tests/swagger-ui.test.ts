@@ -9,25 +9,13 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSpec } from '../src/http/spec.js';
+import { CHROMIUM_TIMEOUT, launchChromium } from './support/chromium.js';
 import { APP_READY, NEW_FRAME, startService, stopServices, type RunningService } from '../test/support/service.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-// The network of the machines this runs on is closed: these flags keep Chromium from trying to
-// reach the internet (updates, sync, QUIC probes, first-run pages).
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const TIMEOUT = 60_000; // Chromium start-up is slow on 2 cores.
+const TIMEOUT = CHROMIUM_TIMEOUT;
 const WAIT = 20_000; // for one element to appear
 const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'swagger-ui.png');
 
@@ -50,7 +38,7 @@ let running: RunningService;
 
 beforeAll(async () => {
   running = await startService();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: TIMEOUT });
+  browser = await launchChromium();
 }, TIMEOUT);
 
 afterAll(async () => {

@@ -96,7 +96,7 @@ export type StartupStatus = {
  */
 export type StreamingCredentials = {
     /**
-     * Host name or IP address of the STUN server.
+     * Host name or IP address of the STUN server (an IPv6 address with or without brackets). Accepted if and only if a browser accepts `stun:<stunIp>:<stunPort>`.
      */
     stunIp: string;
     stunPort: Port;
@@ -107,11 +107,17 @@ export type StreamingCredentials = {
 };
 
 /**
- * TURN servers for a TCP relay fallback when direct UDP connections fail.
+ * TURN servers for a TCP relay fallback when direct UDP connections fail. Accepted if and only if a browser's `RTCPeerConnection` accepts the ICE server made of them: `stun:`, `stuns:`, `turn:` or `turns:` URIs (any case), `?transport=udp|tcp` on TURN URIs only, and, when a TURN URI is given, a username of at most 509 UTF-8 bytes and a password, neither empty.
  */
 export type TurnDetails = {
-    username: string;
-    password: string;
+    /**
+     * Needed (not empty, at most 509 UTF-8 bytes) when `uris` has a TURN URI.
+     */
+    username?: string;
+    /**
+     * Needed (not empty) when `uris` has a TURN URI.
+     */
+    password?: string;
     uris: Array<string>;
     relayProtocol?: string;
     /**

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { iceConfiguration as fromClient } from '../../src/client.js';
 import { iceConfiguration as fromPackage } from '../../src/index.js';
-import { iceConfiguration } from '../../src/webrtc/ice-configuration.js';
+import { iceConfiguration, serialisedUrl } from '../../src/webrtc/ice-configuration.js';
 import type { StreamingCredentials, TurnDetails } from '../../generated/types.gen.js';
 import { SEED_CREDENTIALS } from '../support/fixtures.js';
 
@@ -57,9 +58,36 @@ describe('iceConfiguration', () => {
     expect(urls(undefined)).toEqual(uris);
   });
 
-  it('writes schemes and transports in lower case, which werift needs for ?transport=', () => {
-    const urls = iceConfiguration(withTurn({ uris: ['TURN:1.2.3.4:3478?transport=UDP', 'Turns:Host.Example:443?Transport=TCP'] })).iceServers[1]!.urls;
-    expect(urls).toEqual(['turn:1.2.3.4:3478?transport=udp', 'turns:Host.Example:443?transport=tcp']);
+  it('writes URIs as a browser does, with the transport in lower case, which werift needs', () => {
+    const urls = iceConfiguration(withTurn({ uris: ['TURN:1.2.3.4:3478?transport=UDP', ' Turns:Host.Example:443?transport=Tcp', 'turn:h?Transport=UDP'] })).iceServers[1]!.urls;
+    expect(urls).toEqual(['turn:1.2.3.4:3478?transport=udp', 'turns:Host.Example:443?transport=tcp', 'turn:h?Transport=UDP']);
+  });
+
+  it('takes a URI with spaces around for the TURN URI it is when transportPolicy is DIRECT', () => {
+    expect(iceConfiguration(withTurn({ uris: [' turn:1.2.3.4 '], transportPolicy: 'DIRECT' })).iceServers).toHaveLength(1);
+  });
+
+  it('leaves out a TURN username or password that is not given', () => {
+    const credentials: StreamingCredentials = { ...STUN_ONLY, turnDetails: { uris: ['stun:stun2.example.com'] } };
+    expect(iceConfiguration(credentials).iceServers[1]).toEqual({ urls: ['stun:stun2.example.com'] });
+  });
+
+  it('serialises a URL as the URL standard does, plain STUN/TURN URIs included', () => {
+    const reference = (url: string) => {
+      try {
+        return new URL(url).href;
+      } catch {
+        return undefined;
+      }
+    };
+    const plain = fc
+      .tuple(fc.constantFrom('stun', 'stuns', 'turn', 'turns'), fc.oneof(fc.domain(), fc.ipV4(), fc.ipV6().map((a) => `[${a}]`)), fc.option(fc.nat(99999)), fc.constantFrom('', '?transport=udp', '?transport=tcp'))
+      .map(([scheme, host, port, query]) => `${scheme}:${host}${port === null ? '' : `:${port}`}${query}`);
+    fc.assert(
+      fc.property(fc.oneof(plain, fc.string(), fc.string({ unit: 'grapheme' })), (url) => {
+        expect(serialisedUrl(url)).toBe(reference(url));
+      }),
+    );
   });
 
   it('is the one the package and livestream-session/client export', () => {
