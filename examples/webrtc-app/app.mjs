@@ -13,8 +13,8 @@ import { answerViewer } from './viewer.mjs';
 import { whepListener } from './whep.mjs';
 
 const log = (message) => process.stdout.write(`webrtc-app: ${message}\n`);
-const port = Number(process.env.WEBRTC_APP_PORT ?? 49100);
-const portRange = mediaPorts(process.env.WEBRTC_APP_MEDIA_PORTS ?? '47998-48020');
+const [port] = ports('WEBRTC_APP_PORT', /^(\d+)()$/, '49100');
+const portRange = ports('WEBRTC_APP_MEDIA_PORTS', /^(\d+)-(\d+)$/, '47998-48020');
 
 let ice; // the WebRTC configuration from the session's credentials; none until they come
 const viewers = new Map();
@@ -93,11 +93,13 @@ function stop(why, code = 0) {
   return stopping;
 }
 
-function mediaPorts(text) {
-  const match = /^(\d+)-(\d+)$/.exec(text);
-  const [min, max] = match ? [Number(match[1]), Number(match[2])] : [];
+/** A port, or a range "min-max", from the environment; a bad value stops start-up with exit code 2. */
+function ports(name, pattern, fallback) {
+  const text = process.env[name] ?? fallback;
+  const match = pattern.exec(text);
+  const [min, max] = match ? [Number(match[1]), Number(match[2] || match[1])] : [];
   if (!match || min < 1 || max > 65535 || min > max) {
-    process.stderr.write(`webrtc-app: WEBRTC_APP_MEDIA_PORTS must be "min-max", e.g. 47998-48020; got ${JSON.stringify(text)}\n`);
+    process.stderr.write(`webrtc-app: ${name} must look like ${fallback}; got ${JSON.stringify(text)}\n`);
     process.exit(2);
   }
   return [min, max];
