@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { checkReady, createClient, endSession, setCredentials } from 'livestream-session/client';
+import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.mjs';
 import { startCoturn } from '../scripts/coturn.mjs';
 import { freePort } from '../scripts/free-port.mjs';
 
@@ -28,12 +29,10 @@ const { values: options } = parseArgs({
 const runs = Number(options.runs);
 if (!(runs >= 2)) throw new Error(`--runs must be 2 or more, not ${options.runs}`);
 
-// Chromium as the browser tests run it (contract-tests/support/chromium.ts).
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'];
 const DEADLINE_MS = 60_000;
 
 const relay = await startCoturn();
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: DEADLINE_MS });
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'], timeout: DEADLINE_MS });
 const samples = [];
 try {
   for (let run = 1; run <= runs; run++) {
