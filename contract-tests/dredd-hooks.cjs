@@ -99,17 +99,8 @@ badType(`${END} > 415 > application/json`);
 // 401: the guarded operations without the token (the beforeEach hook leaves it off).
 for (const op of [CREDS, END, EVENTS, STREAM]) before(`${op} > 401 > application/json`, async () => {});
 
-// 429: one stream is open already (the service allows one), so the next one is refused.
-let openStream;
-before(`${STREAM} > 429 > application/json`, async (t) => {
-  openStream = new AbortController();
-  const res = await fetch(`${baseUrl(t)}/v1/streaming/events`, { headers: AUTH, signal: openStream.signal });
-  if (res.status !== 200) throw new Error(`opening a stream answered ${res.status}`);
-});
-hooks.after(`${STREAM} > 429 > application/json`, (t, done) => {
-  openStream?.abort();
-  done();
-});
+// 403: a browser's request from a page of another site.
+for (const op of [CREDS, END]) before(`${op} > 403 > application/json`, async (t) => { t.request.headers['Sec-Fetch-Site'] = 'cross-site'; });
 
 badBody(`${EVENTS} > 400 > application/json`, JSON.stringify({ event: 'omni.kit.app.NOT_AN_EVENT' }));
 tooLarge(`${EVENTS} > 413 > application/json`);

@@ -111,6 +111,10 @@ export const endSession = <ThrowOnError extends boolean = false>(options?: Optio
  * reconnects with `Last-Event-ID` gets, after the current readiness, every kept event
  * after that id, so it misses neither credentials nor the end of the session. A
  * `: keep-alive` comment is sent every 15 seconds.
+ * As many streams may be open as `maxEventStreams` allows; a new one beyond that always
+ * gets its stream, and the oldest is closed to make room. A stream whose client does
+ * not read (more than 1 MiB waiting to be sent) is closed too. Either reconnects with
+ * `Last-Event-ID` and is sent what it missed of the kept events.
  *
  */
 export const streamEvents = <ThrowOnError extends boolean = false>(options?: Options<StreamEventsData, ThrowOnError, StreamEventsResponse>) => (options?.client ?? client).sse.get<StreamEventsResponses, StreamEventsErrors, ThrowOnError>({

@@ -77,6 +77,8 @@ export type StatusReport = {
         port: number;
         host: string | null;
         accessTokenSet: boolean;
+        allowedHosts: string | null;
+        trustedOrigins: string | null;
         headersTimeoutSeconds: number;
         requestTimeoutSeconds: number;
         maxEventStreams: number;
@@ -357,6 +359,10 @@ export type SetCredentialsErrors = {
      */
     401: CredentialsRejection;
     /**
+     * A browser request from another site (Sec-Fetch-Site: cross-site or same-site, or an Origin that is not the request's host).
+     */
+    403: CredentialsRejection;
+    /**
      * The body is larger than the limit.
      */
     413: CredentialsRejection;
@@ -393,6 +399,10 @@ export type EndSessionErrors = {
      * An access token is set and the request does not carry it.
      */
     401: ErrorResponse;
+    /**
+     * A browser request from another site (Sec-Fetch-Site: cross-site or same-site, or an Origin that is not the request's host).
+     */
+    403: ErrorResponse;
     /**
      * The body is larger than the limit.
      */
@@ -437,13 +447,9 @@ export type StreamEventsErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller is not on the loopback interface.
+     * The caller is not on this machine, or names a host that is not a loopback name (Host), or is a browser request from another site.
      */
     403: ErrorResponse;
-    /**
-     * As many event streams are open as the maxEventStreams setting allows.
-     */
-    429: ErrorResponse;
 };
 
 export type StreamEventsError = StreamEventsErrors[keyof StreamEventsErrors];
@@ -474,7 +480,7 @@ export type SendEventErrors = {
      */
     401: ErrorResponse;
     /**
-     * The caller is not on the loopback interface.
+     * The caller is not on this machine, or names a host that is not a loopback name (Host), or is a browser request from another site.
      */
     403: ErrorResponse;
     /**

@@ -1,7 +1,7 @@
 import express, { type Express, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { SessionLogger } from './core/session.js';
-import { accessRule } from './http/access.js';
+import { accessRules, type AccessSettings } from './http/access.js';
 import { ERROR_SHAPES } from './http/all-handlers.js';
 import { docsRouter } from './http/docs.js';
 import { errorHandler, methodNotAllowed, unknownPath } from './http/errors.js';
@@ -17,15 +17,14 @@ export interface AppDependencies {
   handlers: Handlers;
   spec: LoadedSpec;
   logger: SessionLogger;
-  /** The bearer token the operations with `security` need; undefined = none (as the original). */
-  accessToken: string | undefined;
+  access: AccessSettings;
 }
 
 /**
  * Builds the HTTP app; never listens. Each operation of the spec is one route: its access
  * rule (before any body is read), the body parser, the validator, then its handler.
  */
-export function createApp({ handlers, spec, logger, accessToken }: AppDependencies): Express {
+export function createApp({ handlers, spec, logger, access }: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -44,7 +43,7 @@ export function createApp({ handlers, spec, logger, accessToken }: AppDependenci
   });
   const mount = <K extends OperationId>(id: K) => {
     const { path, method } = OPERATIONS[id];
-    app.route(path)[method](operationOf(id), accessRule(OPERATIONS[id], accessToken), json, validator);
+    app.route(path)[method](operationOf(id), ...accessRules(OPERATIONS[id], access), json, validator);
     app.route(path)[method]<PathOf<K>, unknown, BodyOf<K>, QueryOf<K>>(route(handlers[id]));
   };
   // HEAD routes first: Express lets a GET route answer HEAD too, before a later HEAD route could.

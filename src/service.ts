@@ -95,14 +95,14 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
         });
     },
   });
-  const streams = new EventStreams(session, bus, clock, settings.maxEventStreams);
+  const streams = new EventStreams(session, bus, clock, logger, settings.maxEventStreams);
   const metrics = new ServiceMetrics(session, bus);
   const startedAt = clock.now();
   specPath(); // a package without its spec fails here, not at its first request
   const outcomes = new RequestOutcomes(logger, metrics);
   const port = () => (server?.address() as AddressInfo | null)?.port ?? settings.port;
   const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, port });
-  const front = createFront({ handlers, logger, inflight, outcomes, accessToken: settings.accessToken });
+  const front = createFront({ handlers, logger, inflight, outcomes, access: settings });
   const { handler } = front;
 
   /**

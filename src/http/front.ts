@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { SessionLogger } from '../core/session.js';
+import type { AccessSettings } from './access.js';
 import { toHttpError } from './errors.js';
 import { deliver, NO_INPUT, type Handlers, type InputlessOperation, type OperationId } from './handlers.js';
 import type { InflightRequests } from './inflight.js';
@@ -13,7 +14,7 @@ export interface FrontDependencies {
   logger: SessionLogger;
   inflight: InflightRequests;
   outcomes: RequestOutcomes;
-  accessToken: string | undefined;
+  access: AccessSettings;
 }
 
 export interface Front {
@@ -47,7 +48,7 @@ export function createFront(deps: FrontDependencies): Front {
 
   function app(): Promise<Express> {
     loading ??= Promise.all([import('../app.js'), import('./spec.js')]).then(([{ createApp }, { loadSpec }]) => {
-      loaded = createApp({ handlers: deps.handlers, spec: loadSpec(), logger: deps.logger, accessToken: deps.accessToken });
+      loaded = createApp({ handlers: deps.handlers, spec: loadSpec(), logger: deps.logger, access: deps.access });
       return loaded;
     });
     return loading;

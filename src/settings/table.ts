@@ -114,6 +114,22 @@ const TABLE = Object.freeze([
     description: 'Bearer token required on creds, endsession and the event API (unset = no token, as the original).',
   },
   {
+    name: 'allowedHosts',
+    path: `${SESSION_EXT_PREFIX}allowedHosts`,
+    type: 'string',
+    default: undefined,
+    env: 'LIVESTREAM_SESSION_ALLOWED_HOSTS',
+    description: 'More host names (comma-separated) local callers may use for the event API, beside localhost, 127.0.0.1, [::1] and host.',
+  },
+  {
+    name: 'trustedOrigins',
+    path: `${SESSION_EXT_PREFIX}trustedOrigins`,
+    type: 'string',
+    default: undefined,
+    env: 'LIVESTREAM_SESSION_TRUSTED_ORIGINS',
+    description: 'Origins (scheme://host:port, comma-separated) whose pages may call creds, endsession and the event API from a browser.',
+  },
+  {
     name: 'headersTimeoutSeconds',
     path: `${SESSION_EXT_PREFIX}headersTimeoutSeconds`,
     type: 'int',
@@ -141,7 +157,7 @@ const TABLE = Object.freeze([
     min: 1,
     max: 10000,
     env: 'LIVESTREAM_SESSION_MAX_EVENT_STREAMS',
-    description: 'Most event streams (GET /v1/streaming/events) open at once; more answer 429.',
+    description: 'Most event streams (GET /v1/streaming/events) open at once; a new one beyond closes the oldest, which reconnects and loses nothing kept.',
   },
   {
     name: 'appStopGraceSeconds',

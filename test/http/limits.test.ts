@@ -30,24 +30,15 @@ async function probesAnswer(running: RunningService) {
 }
 
 describe('limits', () => {
-  it('bounds the open event streams: one more answers 429 with Retry-After, and the probes still answer', async () => {
+  it('bounds the open event streams: one more closes the oldest, which reconnects and loses nothing kept', async () => {
     const running = await startService({ maxEventStreams: 2 });
-    const streams = [await EventStreamReader.open(running.client), await EventStreamReader.open(running.client)];
-    // Through the generated client, so the answer is checked against the spec.
-    const refused = await raw(running, { method: 'GET', path: '/v1/streaming/events' });
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get('retry-after')).toBe('5');
-    expect(refused.body).toEqual({
-      status: 429,
-      code: 'TOO_MANY_STREAMS',
-      message: '2 event streams are open already, the most the maxEventStreams setting allows',
-    });
+    const oldest = await EventStreamReader.open(running.client);
+    const second = await EventStreamReader.open(running.client);
+    const third = await EventStreamReader.open(running.client);
+    await vi.waitFor(() => expect(oldest.closed).toBe(true), { timeout: 5_000, interval: 20 });
+    expect(second.closed || third.closed).toBe(false);
     await probesAnswer(running);
-
-    // A stream that goes frees its place.
-    streams[0]!.close();
-    await vi.waitFor(() => EventStreamReader.open(running.client).then((s) => streams.push(s)), { timeout: 5_000, interval: 50 });
-    for (const s of streams) s.close();
+    for (const s of [second, third]) s.close();
   });
 
   it('closes a connection whose headers do not arrive in time, and the probes answer meanwhile', async () => {
@@ -61,7 +52,7 @@ describe('limits', () => {
 
   it('closes a connection whose body does not arrive in time, and the probes answer meanwhile', async () => {
     const running = await startService({ headersTimeoutSeconds: 1, requestTimeoutSeconds: 2 });
-    const head = 'POST /v1/streaming/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n';
+    const head = 'POST /v1/streaming/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n';
     const slow = rawConnection(running, `${head}{"event":`);
     await probesAnswer(running);
     await vi.waitFor(() => expect(slow.closed()).toBe(true), { timeout: 6_000, interval: 50 });

@@ -37,6 +37,8 @@ describe('GET /v1/streaming/status', () => {
         port: Number(new URL(running.url).port),
         host: null,
         accessTokenSet: false,
+        allowedHosts: null,
+        trustedOrigins: null,
         headersTimeoutSeconds: 10,
         requestTimeoutSeconds: 30,
         maxEventStreams: 16,
