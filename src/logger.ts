@@ -36,10 +36,9 @@ export function createLogger(options: LoggerOptions = {}, destination?: Destinat
 }
 
 /**
- * The CLI's logger. When it supervises an application, it writes each line as it logs it,
- * so that its lines and the application's output, passed through to the same stdout, keep
- * the order they happened in.
+ * The CLI's logger. When it supervises an application, its lines go to `destination`, which
+ * places them between the application's output lines on the same stdout.
  */
-export function createCliLogger({ supervising }: { supervising: boolean }): Logger {
-  return supervising ? createLogger({}, pino.destination({ dest: 1, sync: true })) : createLogger();
+export function createCliLogger({ destination }: { destination?: DestinationStream }): Logger {
+  return createLogger({}, destination);
 }

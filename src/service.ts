@@ -59,6 +59,8 @@ export interface SessionService {
   listen(options?: ListenOptions): Promise<{ url: string; port: number; host: string }>;
   /** Ends event streams, stops the server and waits for answers in flight. */
   close(): Promise<void>;
+  /** Resolves once no answer is pending and no request is waiting to be read (see close()). */
+  settle(): Promise<void>;
   /** Resolves when a quit requested by the session has run (`onExit` has been called). */
   readonly exited: Promise<number>;
 }
@@ -174,6 +176,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     readiness: () => session.readiness(),
     listen,
     close,
+    settle,
     exited,
   };
 }
