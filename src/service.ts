@@ -33,6 +33,8 @@ export interface SessionServiceOptions extends Omit<SettingsSources, 'overrides'
   closeTimeoutMs?: number;
 }
 
+/** How long close() leaves a connection that has not sent a request yet (its request may be on the way). */
+const UNUSED_GRACE_MS = 100;
 /** How often Node looks for callers past their headers or request time-out. */
 const CONNECTIONS_CHECK_MS = 1000;
 
@@ -131,10 +133,15 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
         resolve();
       });
       // Node leaves alone both sockets that never sent a request and connections whose
-      // answer is still on its way: close those too, as soon as they are idle.
-      for (const socket of unusedSockets) socket.destroy();
+      // answer is still on its way: close those too, as soon as they are idle. A socket
+      // accepted a moment ago may have its request on the way: it gets UNUSED_GRACE_MS.
+      const closeIdle = () => void inflight.whenIdle().then(() => s.closeIdleConnections());
+      setTimeout(() => {
+        for (const socket of unusedSockets) socket.destroy();
+        closeIdle();
+      }, UNUSED_GRACE_MS).unref();
       s.closeIdleConnections();
-      void inflight.whenIdle().then(() => s.closeIdleConnections());
+      closeIdle();
     });
     return closing;
   }

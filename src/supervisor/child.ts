@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { deathSignalLauncher, findCommand } from './command.js';
@@ -119,6 +120,19 @@ export class SupervisedApp {
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /**
+   * Whether the application has died, even if the service has not heard it yet (a zombie
+   * waiting to be reaped; Linux only: elsewhere, only once its exit has been heard).
+   */
+  get isDead(): boolean {
+    if (this.#exit !== undefined) return true;
+    try {
+      return readFileSync(`/proc/${this.child?.pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
+    } catch {
+      return false;
+    }
   }
 
   /** Whether the application itself has exited (others in its group may linger). */

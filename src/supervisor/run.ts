@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import type { ListenedEventName } from '../core/events.js';
+import { SESSION_ENDED_EVENT, type ListenedEventName } from '../core/events.js';
 import type { SessionService } from '../service.js';
 import type { Settings } from '../settings/table.js';
 import { exitCodeForAppExit, SupervisedApp, type SupervisedAppOptions } from './child.js';
@@ -106,17 +106,23 @@ export function supervise(options: SuperviseOptions): Supervision {
     output: options.output,
     onExit: (exit) => {
       stopRules();
-      // Expected when we stop it, or when it quits on hearing that the session ended.
-      if (exitCode !== undefined || service.state.phase.name === 'recycling') {
+      // Expected when we stop it, or when it quits on hearing that the session ended;
+      // unless it had died before that (its exit not heard yet): then it failed first.
+      const expected = exitCode !== undefined || service.state.phase.name === 'recycling';
+      if (expected && !diedFirst) {
         logger.info({ ...exit }, 'application exited');
         return;
       }
-      const code = decide(exitCodeForAppExit(exit));
-      if (app.startError === undefined) logger.warn({ ...exit, exitCode: code }, 'application exited by itself: recycle the instance');
-      service.session.appExited();
+      exitCode = exitCodeForAppExit(exit);
+      if (app.startError === undefined) logger.warn({ ...exit, exitCode }, 'application exited by itself: recycle the instance');
+      if (service.state.phase.name !== 'recycling') service.session.appExited();
       void finish();
     },
   });
+  let diedFirst = false;
+  /** The service decides to stop (the session ended, a signal came): was the app dead already? */
+  const deciding = () => (diedFirst ||= exitCode === undefined && app.isDead);
+  service.bus.on(SESSION_ENDED_EVENT, deciding);
   if (app.startError !== undefined) {
     logger.error({ command: options.command, reason: app.startError }, 'application could not be started');
     options.say?.(`cannot start ${options.command}: ${app.startError}`);
@@ -129,6 +135,7 @@ export function supervise(options: SuperviseOptions): Supervision {
   return {
     app,
     shutDown: (code) => {
+      deciding();
       decide(code);
       return finish();
     },
