@@ -134,6 +134,14 @@ describe('livestream-session -- <command>: the streaming application as a superv
     expect(cli.stdout).not.toContain('fake-app');
   });
 
+  it('stops start-up with exit code 2 on an output: rule that can only match across a line break', async () => {
+    const cli = new CliProcess([`${EXT}/appReadyWhen=output:a\\nb`, '--', process.execPath, FAKE_APP]);
+    expect(await cli.exited).toEqual({ code: 2, signal: null });
+    expect(cli.stderr).toContain('exts/omni.services.livestream.session/appReadyWhen');
+    expect(cli.stderr).toContain('can never match');
+    expect(cli.stdout).not.toContain('fake-app');
+  });
+
   it('tries tcp: and http: rules without a command too, beside an app it does not run', async () => {
     const app = createServer((_req, res) => res.writeHead(204).end());
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
@@ -166,9 +174,9 @@ describe('livestream-session -- <command>: the streaming application as a superv
   });
 
   it.each([
-    ['is not found', () => '/nonexistent/streaming-app', 'command not found', 127],
-    ['is not found on PATH', () => 'no-such-streaming-app', 'command not found', 127],
-    ['is not executable', () => {
+    ['is not found', (): string => '/nonexistent/streaming-app', 'command not found', 127],
+    ['is not found on PATH', (): string => 'no-such-streaming-app', 'command not found', 127],
+    ['is not executable', (): string => {
       const file = join(mkdtempSync(join(tmpdir(), 'livestream-noexec-')), 'app.sh');
       writeFileSync(file, '#!/bin/sh\necho hi\n', { mode: 0o644 });
       return file;
