@@ -8,6 +8,11 @@ const CR = 0x0d;
 export const QUIET_MS = 50;
 /** ... and so does one that grows past this. */
 export const PARTIAL_MAX_BYTES = 64 * 1024;
+/**
+ * The app waits once this much is on its way to the destination. Above the destination's own
+ * (small) high-water mark, so that a fast reader does not pause the app after every chunk.
+ */
+export const WAIT_AT_BYTES = 256 * 1024;
 /** Lines of ours waiting (behind an unfinished line, or for a slow reader) are dropped past this. */
 export const OWN_MAX_BYTES = 1024 * 1024;
 
@@ -82,7 +87,7 @@ export class OutputMux {
       if (this.#edge === 'midLine') this.#write(rest); // holding it back would change nothing
       else this.#hold(rest);
     }
-    return this.#broken || this.dest.writableLength < this.dest.writableHighWaterMark;
+    return this.#broken || this.dest.writableLength < WAIT_AT_BYTES;
   }
 
   /** The application's stream ended: its last line is over, whatever ended it. */
@@ -194,7 +199,7 @@ export class OutputMux {
    * everything: 'drain' does not say that, so it is looked at every DRAIN_POLL_MS too).
    */
   #whenDrained(wake: () => void, empty = false): void {
-    const done = () => this.#broken || (empty ? this.dest.writableLength === 0 : this.dest.writableLength < this.dest.writableHighWaterMark);
+    const done = () => this.#broken || (empty ? this.dest.writableLength === 0 : this.dest.writableLength < WAIT_AT_BYTES);
     if (done()) return wake();
     let timer: TimerHandle | undefined;
     const finish = () => {

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
-import { OWN_MAX_BYTES, OutputMux, PARTIAL_MAX_BYTES, QUIET_MS } from '../../src/supervisor/output.js';
+import { OWN_MAX_BYTES, OutputMux, PARTIAL_MAX_BYTES, QUIET_MS, WAIT_AT_BYTES } from '../../src/supervisor/output.js';
 
 /** A destination that keeps what it is given, as bytes. */
 function collector() {
@@ -119,8 +119,8 @@ describe('the output mux', () => {
     const dest = new Writable({ highWaterMark: 1024, write: (_chunk, _encoding, done) => void waiting.push(done) });
     const out = new OutputMux(dest, new FakeClock());
     const lines = (n: number) => Buffer.from(`${'a'.repeat(n - 1)}\n`);
-    expect(out.app(lines(512))).toBe(true);
-    expect(out.app(lines(1024))).toBe(false);
+    expect(out.app(lines(WAIT_AT_BYTES / 2))).toBe(true);
+    expect(out.app(lines(WAIT_AT_BYTES / 2))).toBe(false);
     const drained = new Promise((resolve) => dest.once('drain', resolve));
     while (waiting.length > 0) waiting.shift()!();
     await drained;
