@@ -1,5 +1,5 @@
 # livestream-session: the service alone, or as the base of a streaming application's image
-# (supervisor mode: ENTRYPOINT ["livestream-session", "--", "<app command>"]).
+# (supervisor mode: ENTRYPOINT ["tini", "--", "livestream-session", "--", "<app command>"]).
 # Build: docker build -t livestream-session .   Run: docker run -p 8011:8011 livestream-session --simulate
 
 # 1. Compile TypeScript with the dev dependencies.
@@ -18,8 +18,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts --omit=dev
 
-# 3. The runtime: compiled JavaScript, the spec beside it, a non-root user.
+# 3. The runtime: compiled JavaScript, the spec beside it, a non-root user. tini is PID 1:
+# it reaps whatever the application leaves behind. (setpriv, which the supervisor starts the
+# application through so that it dies with the service, is in util-linux, already there.)
 FROM node:20-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
@@ -31,5 +34,6 @@ EXPOSE 8011
 # The start-up probe: answers 200 as soon as the service listens, whatever the app does.
 HEALTHCHECK --interval=10s --timeout=2s --start-period=5s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8011/v1/streaming/startup').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# Exec form: SIGTERM from the orchestrator reaches the service (and, in supervisor mode, the app).
-ENTRYPOINT ["node", "/app/dist/src/main.js"]
+# Exec form: SIGTERM from the orchestrator reaches tini, which passes it to the service (and
+# the service, in supervisor mode, to the app).
+ENTRYPOINT ["tini", "--", "node", "/app/dist/src/main.js"]

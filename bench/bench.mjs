@@ -6,7 +6,7 @@
 // Absolute figures depend on the machine and on what else runs; the ratios to the ceiling
 // measured in the same run are what the goals are about. Without --smoke, a missed goal
 // makes the run exit 1.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request, Agent } from 'node:http';
 import { dirname, join, resolve } from 'node:path';
@@ -430,3 +430,7 @@ if (!smoke && missed.length > 0) {
   console.error(`bench: goals missed: ${missed.map((g) => g.what).join(', ')}`);
   process.exitCode = 1;
 }
+
+// The supervisor's passthrough of the application's output: figures and goals of its own.
+const passthrough = spawnSync(process.execPath, [join(root, 'bench/passthrough.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
+if (passthrough.status !== 0) process.exitCode = 1;

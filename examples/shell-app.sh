@@ -16,18 +16,22 @@ report() {
   log "reported $1"
 }
 
-# The event stream: "event:" names the event, "data:" is its JSON.
+# The event stream: "event:" names the event, "data:" is its JSON. Bash unsets SSE_PID and
+# SSE once the coprocess ends (the service closes the stream when it stops), so both are
+# copied first: the pid, and the stream as a descriptor of our own.
 coproc SSE { exec curl -fsSN "$base/v1/streaming/events"; }
+sse_pid=${SSE_PID:-}
+exec {sse}<&"${SSE[0]}"
 stop() {
   log "$1"
-  kill "$SSE_PID" 2>/dev/null
+  kill "$sse_pid" 2>/dev/null
   exit 0
 }
 trap 'stop "SIGTERM: shutting down"' TERM
 
 # Listen first: the stream opens with the current readiness, and from then on nothing
 # dispatched (credentials, the end of the session) can be missed.
-while IFS= read -r line <&"${SSE[0]}"; do
+while IFS= read -r line <&"$sse"; do
   case "$line" in data:*) log "readiness: $(field reason "${line#data: }")"; break ;; esac
 done
 
@@ -35,7 +39,7 @@ report omni.kit.app.GLOBAL_EVENT_APP_READY
 report omni.usd.StageRenderingEventType.NEW_FRAME
 
 event=
-while IFS= read -r line <&"${SSE[0]}"; do
+while IFS= read -r line <&"$sse"; do
   case "$line" in
     event:*) event=${line#event: } ;;
     data:*)

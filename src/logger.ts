@@ -75,11 +75,11 @@ export function prettyDestination(out: DestinationStream): DestinationStream {
 }
 
 /**
- * The CLI's logger. When it supervises an application, or writes for a person, it writes
- * each line as it logs it, so that its lines and the application's output, passed through
- * to the same stdout, keep the order they happened in.
+ * The CLI's logger. When it supervises an application, its lines go to `destination`, which
+ * places them between the application's output lines on the same stdout; for a person, each
+ * line is written as it is logged.
  */
-export function createCliLogger({ supervising, format }: { supervising: boolean; format: LogFormat }): Logger {
-  if (format === 'pretty') return createLogger({}, prettyDestination(pino.destination({ dest: 1, sync: true })));
-  return supervising ? createLogger({}, pino.destination({ dest: 1, sync: true })) : createLogger();
+export function createCliLogger({ destination, format }: { destination?: DestinationStream; format: LogFormat }): Logger {
+  if (format === 'pretty') return createLogger({}, prettyDestination(destination ?? pino.destination({ dest: 1, sync: true })));
+  return createLogger({}, destination);
 }

@@ -9,6 +9,7 @@ import { createSessionService, type SessionService } from './service.js';
 import { isKitArg, SettingsError } from './settings/load.js';
 import { SETTINGS } from './settings/table.js';
 import { waitingHint } from './start-hint.js';
+import { ProcessOutput } from './supervisor/process-output.js';
 import { readyRules, SESSION_URL_ENV, splitCommand, supervise, watchReadyRules, type Supervision } from './supervisor/run.js';
 
 const USAGE = `Usage: livestream-session [options] [--/<setting path>=<value> ...] [-- <command> [args...]]
@@ -20,7 +21,8 @@ Omniverse Kit extension omni.services.livestream.session.
 With a command after --, runs it as the streaming application and supervises it:
 its output is passed through, ${SESSION_URL_ENV} gives it the base URL of the local
 event API, it is stopped (SIGTERM to its process group, SIGKILL after
-appStopGraceSeconds) when the session ends with quitOnSessionEnded or on SIGTERM/SIGINT,
+appStopGraceSeconds) when the session ends with quitOnSessionEnded or on SIGTERM, SIGINT,
+SIGHUP, SIGQUIT or SIGUSR2,
 and if it exits by itself the service exits non-zero so the instance is recycled.
 
 Options:
@@ -72,19 +74,18 @@ function parseCommandLine(argv: string[]) {
   }
 }
 
-function handleSignals(stop: (signal: NodeJS.Signals) => Promise<void>, stopNow: () => void): void {
+/** Each of these stops the service as SIGTERM does (a second one stops it at once). */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
+
+function handleSignals(stop: () => void, stopNow: () => void, say: (message: string) => void): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      stopNow();
-      process.exit(0);
-    }
+    if (stopping) return stopNow();
     stopping = true;
-    process.stderr.write(`livestream-session: ${signal}, closing\n`);
-    void stop(signal).then(() => process.exit(0));
+    say(`${signal}, closing`);
+    stop();
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 }
 
 /** Where the application can reach the local event API: a loopback address unless bound to one interface. */
@@ -106,11 +107,14 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command !== undefined && command.length === 0) fail(`expected a command after --\nTry 'livestream-session --help'.`);
   const clock = createSystemClock();
+  const output = command === undefined ? undefined : new ProcessOutput(clock);
   let supervision: Supervision | undefined;
+  // On every way out, a crash included, nothing of the application's is left running.
+  process.once('exit', () => supervision?.app.kill());
   let logger: Logger;
   let service: SessionService;
   try {
-    logger = createCliLogger({ supervising: command !== undefined, format: logFormat(process.env, { pretty: options.pretty, terminal: process.stdout.isTTY === true }) });
+    logger = createCliLogger({ destination: output?.stdout.logDestination, format: logFormat(process.env, { pretty: options.pretty, terminal: process.stdout.isTTY === true }) });
     service = createSessionService({
       configFile: options.config,
       env: process.env,
@@ -127,12 +131,11 @@ async function main(argv: string[]): Promise<void> {
     const outputRule = readyRules(service.settings).find(({ rule }) => rule.kind === 'output');
     if (outputRule) fail(`${outputRule.setting} is an output: rule, which needs a command to watch (livestream-session -- <command>)`);
   }
+  if (output) output.onDropped = (stream, count) => logger.warn({ stream, count }, 'output lines of ours dropped: nothing was reading them');
   handleSignals(
-    async () => {
-      if (supervision) await supervision.shutDown(0);
-      else await service.close();
-    },
-    () => supervision?.app.kill(),
+    () => void (supervision ? supervision.shutDown(0) : service.close().then(() => process.exit(0))),
+    () => (supervision ? supervision.killNow() : process.exit(0)),
+    (message) => (output ? output.say(message) : process.stderr.write(`livestream-session: ${message}\n`)),
   );
   let address: { host: string; port: number };
   try {
@@ -159,8 +162,9 @@ async function main(argv: string[]): Promise<void> {
     env: process.env,
     clock,
     logger,
-    write: (stream, line) => process[stream].write(`${line}\n`),
-    exit: (code) => process.exit(code),
+    output,
+    say: (message) => output!.say(message),
+    exit: (code) => void output!.exit(code),
   });
 }
 

@@ -34,6 +34,9 @@ export interface SessionServiceOptions extends Omit<SettingsSources, 'overrides'
 /** After listening, how long before the rest of the HTTP layer loads (see listen()). */
 const WARM_UP_DELAY_MS = 100;
 
+/** How long close() leaves a connection that has not sent a request yet (its request may be on the way). */
+const UNUSED_GRACE_MS = 100;
+
 /** How often Node looks for callers past their headers or request time-out. */
 const CONNECTIONS_CHECK_MS = 1000;
 
@@ -59,6 +62,8 @@ export interface SessionService {
   listen(options?: ListenOptions): Promise<{ url: string; port: number; host: string }>;
   /** Ends event streams, stops the server and waits for answers in flight. */
   close(): Promise<void>;
+  /** Resolves once no answer is pending and no request is waiting to be read (see close()). */
+  settle(): Promise<void>;
   /** Resolves when a quit requested by the session has run (`onExit` has been called). */
   readonly exited: Promise<number>;
 }
@@ -132,10 +137,15 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
         resolve();
       });
       // Node leaves alone both sockets that never sent a request and connections whose
-      // answer is still on its way: close those too, as soon as they are idle.
-      for (const socket of unusedSockets) socket.destroy();
+      // answer is still on its way: close those too, as soon as they are idle. A socket
+      // accepted a moment ago may have its request on the way: it gets UNUSED_GRACE_MS.
+      const closeIdle = () => void inflight.whenIdle().then(() => s.closeIdleConnections());
+      setTimeout(() => {
+        for (const socket of unusedSockets) socket.destroy();
+        closeIdle();
+      }, UNUSED_GRACE_MS).unref();
       s.closeIdleConnections();
-      void inflight.whenIdle().then(() => s.closeIdleConnections());
+      closeIdle();
     });
     return closing;
   }
@@ -180,6 +190,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     readiness: () => session.readiness(),
     listen,
     close,
+    settle,
     exited,
   };
 }

@@ -23,6 +23,11 @@ describe('the Dockerfile', () => {
     expect(dockerfile).toContain(`EXPOSE ${DEFAULT_SETTINGS.port}`);
   });
 
+  it('runs the service under tini, which as PID 1 reaps what the application leaves behind', () => {
+    expect(dockerfile).toMatch(/apt-get install[^\n]*\btini\b/);
+    expect(instructions.find((l) => l.startsWith('ENTRYPOINT '))).toMatch(/^ENTRYPOINT \["tini", "--", "node", /);
+  });
+
   it('probes start-up on the start-up endpoint', () => {
     expect(dockerfile).toMatch(/HEALTHCHECK[\s\S]*:8011\/v1\/streaming\/startup/);
     expect(spec.paths['/v1/streaming/startup']?.get).toBeDefined();

@@ -25,12 +25,13 @@ export class TargetCommand {
       env,
       clock,
       graceMs: STOP_GRACE_MS,
-      onLine: (stream, line) => {
-        this.#lines.push(stream === 'stderr' ? `[stderr] ${line}` : line);
-        if (this.#lines.length > KEPT_LINES) this.#lines.shift();
-      },
+      onExit: ({ code, signal }) => (this.#exit = { code, signal, at: clock.now() }),
     });
-    this.#app.child.once('exit', (code, signal) => (this.#exit = { code, signal, at: clock.now() }));
+    // Its output, stdout and stderr as they come, for the report.
+    this.#app.onLine((line) => {
+      this.#lines.push(line);
+      if (this.#lines.length > KEPT_LINES) this.#lines.shift();
+    });
     void this.#app.exited.then((exit) => (this.#exit ??= { ...exit, at: clock.now() }));
     // A check that is cut short leaves nothing running behind it.
     process.once('exit', this.#killOnExit);

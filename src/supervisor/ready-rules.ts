@@ -2,6 +2,7 @@
 // that cannot (or need not) call the local event API: a line it prints, a port it opens,
 // a URL that answers.
 import { APP_READY_EVENT, NEW_FRAME_EVENT, SESSION_READY_EVENT } from '../core/events.js';
+import { canMatchWithoutLineBreak } from './line-breaks.js';
 
 /** The settings that hold a rule, and the Kit event each raises. */
 export const READY_RULE_SETTINGS = [
@@ -22,11 +23,16 @@ export function parseReadyRule(text: string): ReadyRule | { error: string } {
   if (text.startsWith('output:')) {
     const source = text.slice('output:'.length);
     if (source === '') return { error: 'output: needs a regular expression' };
+    let pattern: RegExp;
     try {
-      return { kind: 'output', pattern: new RegExp(source) };
+      pattern = new RegExp(source);
     } catch (err) {
       return { error: `not a regular expression: ${(err as Error).message}` };
     }
+    if (!canMatchWithoutLineBreak(pattern)) {
+      return { error: 'can never match: output: rules match one line at a time, without its line break, and this pattern needs a \\n or \\r' };
+    }
+    return { kind: 'output', pattern };
   }
   if (text.startsWith('tcp:')) {
     const match = /^tcp:(?:(\[[^\]]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(text);

@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock.js';
-import type { ListenedEventName } from '../core/events.js';
+import { SESSION_ENDED_EVENT, type ListenedEventName } from '../core/events.js';
 import type { SessionService } from '../service.js';
 import type { Settings } from '../settings/table.js';
-import { exitCodeForAppExit, SupervisedApp, type AppExit } from './child.js';
+import { exitCodeForAppExit, SupervisedApp, type SupervisedAppOptions } from './child.js';
 import { watchRule, type ProbeDeps } from './probes.js';
 import { parseReadyRule, READY_RULE_SETTINGS, type ReadyRule } from './ready-rules.js';
 
@@ -57,10 +57,12 @@ export interface SuperviseOptions {
   url: string;
   env: NodeJS.ProcessEnv;
   clock: Clock;
-  logger: SupervisorLogger;
-  /** Where the application's output goes, line by line. */
-  write: (stream: 'stdout' | 'stderr', line: string) => void;
-  /** Ends the process; `process.exit` in the CLI. */
+  logger: SupervisorLogger & { error(obj: object, msg?: string): void };
+  /** Where the application's stdout and stderr go. */
+  output?: SupervisedAppOptions['output'];
+  /** Says something to the person at the terminal (stderr in the CLI). */
+  say?: (message: string) => void;
+  /** Ends the process; `process.exit` in the CLI, once the output is written. */
   exit: (code: number) => void;
 }
 
@@ -68,64 +70,78 @@ export interface Supervision {
   readonly app: SupervisedApp;
   /** Stops the application (SIGTERM, grace, SIGKILL), closes the service, exits with `code`. */
   shutDown(code: number): Promise<void>;
+  /** Kills the application's group at once and exits. */
+  killNow(): void;
 }
 
 /**
  * Runs the streaming application beside the service: its output is passed through and
  * read by the readiness rules; it is stopped when the session ends with quitOnSessionEnded
  * or the service is told to stop; and if it exits by itself the instance is recycled.
+ * Whichever comes first, the app's own exit or the service's decision to stop, sets the
+ * exit code: an app that failed first is reported as failed, whatever follows.
  */
 export function supervise(options: SuperviseOptions): Supervision {
   const { service, clock, logger } = options;
-  const lineListeners = new Set<(line: string) => void>();
+  let exitCode: number | undefined;
+  const decide = (code: number) => (exitCode ??= code);
+  let finishing: Promise<void> | undefined;
+  /** Stops what is left of the app's group, lets answers in flight go out, closes, exits. */
+  const finish = () =>
+    (finishing ??= (async () => {
+      stopRules();
+      const exit = await app.stop();
+      logger.info({ ...exit }, 'application stopped');
+      await service.settle();
+      await service.close();
+      options.exit(exitCode!);
+    })());
+
   const app = new SupervisedApp({
     command: options.command,
     args: options.args,
     env: { ...options.env, [SESSION_URL_ENV]: options.url },
     clock,
     graceMs: service.settings.appStopGraceSeconds * 1000,
-    onLine: (stream, line) => {
-      options.write(stream, line);
-      for (const listener of [...lineListeners]) listener(line);
-    },
-  });
-  // Arguments may carry secrets (a token, a password): only how many there are is logged.
-  logger.info({ command: options.command, argCount: options.args.length, pid: app.pid }, 'application started');
-  const stopRules = watchReadyRules(service, {
-    clock,
-    logger,
-    onLine: (listener) => {
-      lineListeners.add(listener);
-      return () => lineListeners.delete(listener);
-    },
-  });
-
-  let shuttingDown: Promise<void> | undefined;
-  const shutDown = (code: number) =>
-    (shuttingDown ??= (async () => {
+    output: options.output,
+    onExit: (exit) => {
       stopRules();
-      const exit = await app.stop();
-      logger.info({ ...exit }, 'application stopped');
-      await service.close();
-      options.exit(code);
-    })());
-
-  void app.exited.then((exit: AppExit) => {
-    stopRules();
-    // Expected when we stop it, or when it quits on hearing that the session ended.
-    if (shuttingDown || service.state.phase.name === 'recycling') {
-      logger.info({ ...exit }, 'application exited');
-      return;
-    }
-    const code = exitCodeForAppExit(exit);
-    logger.warn({ ...exit, exitCode: code }, 'application exited by itself: recycle the instance');
-    service.session.appExited();
-    // Whatever it started goes with it.
-    shuttingDown = app
-      .stop()
-      .then(() => service.close())
-      .then(() => options.exit(code));
+      // Expected when we stop it, or when it quits on hearing that the session ended;
+      // unless it had died before that (its exit not heard yet): then it failed first.
+      const expected = exitCode !== undefined || service.state.phase.name === 'recycling';
+      if (expected && !diedFirst) {
+        logger.info({ ...exit }, 'application exited');
+        return;
+      }
+      exitCode = exitCodeForAppExit(exit);
+      if (app.startError === undefined) logger.warn({ ...exit, exitCode }, 'application exited by itself: recycle the instance');
+      if (service.state.phase.name !== 'recycling') service.session.appExited();
+      void finish();
+    },
   });
+  let diedFirst = false;
+  /** The service decides to stop (the session ended, a signal came): was the app dead already? */
+  const deciding = () => (diedFirst ||= exitCode === undefined && app.isDead);
+  service.bus.on(SESSION_ENDED_EVENT, deciding);
+  if (app.startError !== undefined) {
+    logger.error({ command: options.command, reason: app.startError }, 'application could not be started');
+    options.say?.(`cannot start ${options.command}: ${app.startError}`);
+  } else {
+    // Arguments may carry secrets (a token, a password): only how many there are is logged.
+    logger.info({ command: options.command, argCount: options.args.length, pid: app.pid }, 'application started');
+  }
+  const stopRules = watchReadyRules(service, { clock, logger, onLine: (listener) => app.onLine(listener) });
 
-  return { app, shutDown };
+  return {
+    app,
+    shutDown: (code) => {
+      deciding();
+      decide(code);
+      return finish();
+    },
+    killNow: () => {
+      app.kill();
+      options.exit(decide(0));
+    },
+  };
 }

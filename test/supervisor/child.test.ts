@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -27,17 +27,11 @@ afterEach(() => {
 
 function startApp(script: string, graceMs = 10_000) {
   const clock = new FakeClock();
-  const lines: Array<[string, string]> = [];
-  const app = new SupervisedApp({
-    command: process.execPath,
-    args: ['-e', script],
-    env: process.env,
-    clock,
-    graceMs,
-    onLine: (stream, line) => lines.push([stream, line]),
-  });
+  const lines: string[] = [];
+  const app = new SupervisedApp({ command: process.execPath, args: ['-e', script], env: process.env, clock, graceMs });
+  app.onLine((line) => lines.push(line));
   started.push(app);
-  const printed = (line: string) => vi.waitFor(() => expect(lines.map(([, l]) => l)).toContain(line), { timeout: 10_000, interval: 10 });
+  const printed = (line: string) => vi.waitFor(() => expect(lines).toContain(line), { timeout: 10_000, interval: 10 });
   return { app, clock, lines, printed };
 }
 
@@ -58,19 +52,12 @@ describe('a supervised application', () => {
     expect(Number(stat[2])).toBe(app.pid); // field 5, pgrp
   });
 
-  it('hands over its output line by line, from each stream, the last line even without a newline', async () => {
+  it('hands over its output line by line, from both streams, the last line even without a newline', async () => {
     const { app, lines, printed } = startApp(POLITE);
     await printed('up');
     void app.stop();
     await app.exited;
-    expect(lines).toEqual(
-      expect.arrayContaining([
-        ['stdout', 'up'],
-        ['stderr', 'to stderr'],
-        ['stderr', 'no newline at the end'],
-        ['stdout', 'bye'],
-      ]),
-    );
+    expect(lines).toEqual(expect.arrayContaining(['up', 'to stderr', 'no newline at the end', 'bye']));
   });
 
   it('is stopped with SIGTERM, without waiting for the grace period when it obeys', async () => {
@@ -83,8 +70,8 @@ describe('a supervised application', () => {
 
   it('is killed with its whole process group once the grace period has passed on the clock, and not before', async () => {
     const { app, clock, lines, printed } = startApp(STUBBORN, 10_000);
-    await vi.waitFor(() => expect(lines.some(([, l]) => l.startsWith('grandchild '))).toBe(true), { timeout: 10_000, interval: 10 });
-    const grandchild = Number(lines.find(([, l]) => l.startsWith('grandchild '))![1].split(' ')[1]);
+    await vi.waitFor(() => expect(lines.some((l) => l.startsWith('grandchild '))).toBe(true), { timeout: 10_000, interval: 10 });
+    const grandchild = Number(lines.find((l) => l.startsWith('grandchild '))!.split(' ')[1]);
     const stopping = app.stop();
     await printed('term ignored');
     clock.advance(9_999);
@@ -122,16 +109,33 @@ describe('a supervised application', () => {
 
   it('is killed at once with a grace period of 0', async () => {
     const { app, clock, lines } = startApp(STUBBORN, 0);
-    await vi.waitFor(() => expect(lines.some(([, l]) => l.startsWith('grandchild '))).toBe(true), { timeout: 10_000, interval: 10 });
+    await vi.waitFor(() => expect(lines.some((l) => l.startsWith('grandchild '))).toBe(true), { timeout: 10_000, interval: 10 });
     const stopping = app.stop();
     clock.advance(0);
     expect(await stopping).toEqual({ code: null, signal: 'SIGKILL' });
   });
 
-  it('reports a command that cannot start as exit code 127', async () => {
+  it('reports a command that is not found as exit code 127, with the reason', async () => {
     const app = new SupervisedApp({ command: '/nonexistent/app', args: [], env: process.env, clock: new FakeClock(), graceMs: 0 });
+    expect(app.startError).toBe('command not found');
     expect(await app.exited).toEqual({ code: 127, signal: null });
     expect(await app.stop()).toEqual({ code: 127, signal: null });
+  });
+
+  it('reports a command that is not executable as exit code 126, with the reason', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'livestream-noexec-')), 'app.sh');
+    writeFileSync(file, '#!/bin/sh\necho hi\n', { mode: 0o644 });
+    const app = new SupervisedApp({ command: file, args: [], env: process.env, clock: new FakeClock(), graceMs: 0 });
+    expect(app.startError).toBe('not executable');
+    expect(await app.exited).toEqual({ code: 126, signal: null });
+  });
+
+  it('tells the moment it exits, before its output has been read to the end', async () => {
+    const exits: unknown[] = [];
+    const app = new SupervisedApp({ command: process.execPath, args: ['-e', 'process.exit(3)'], env: process.env, clock: new FakeClock(), graceMs: 0, onExit: (exit) => exits.push(exit) });
+    started.push(app);
+    expect(await app.exited).toEqual({ code: 3, signal: null });
+    expect(exits).toEqual([{ code: 3, signal: null }]);
   });
 });
 

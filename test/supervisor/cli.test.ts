@@ -81,6 +81,7 @@ describe('livestream-session -- <command>: the streaming application as a superv
     ['3', 3, { code: 3, signal: null }],
     ['0', 1, { code: 0, signal: null }],
     ['SIGKILL', 137, { code: null, signal: 'SIGKILL' }],
+    ['SIGABRT', 134, { code: null, signal: 'SIGABRT' }],
   ])('reports "recycle instance" and exits non-zero when the app exits by itself (%s → %i)', async (how, exitCode, appExit) => {
     const { cli, client, go } = await supervised([`--exit=${how}`]);
     const stream = await EventStreamReader.open(client);
@@ -108,7 +109,7 @@ describe('livestream-session -- <command>: the streaming application as a superv
     expect(ready.data).toMatchObject({ reason: 'READY_FOR_CONNECTION' });
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('passes %s on to the app as SIGTERM, then exits 0', async (signal) => {
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const)('passes %s on to the app as SIGTERM, then exits 0', async (signal) => {
     const { cli } = await supervised();
     await cli.waitForOutput('fake-app: readiness APP_NOT_READY');
     cli.kill(signal);
@@ -130,6 +131,14 @@ describe('livestream-session -- <command>: the streaming application as a superv
     expect(await cli.exited).toEqual({ code: 2, signal: null });
     expect(cli.stderr).toContain('exts/omni.services.livestream.session/appReadyWhen');
     expect(cli.stderr).toContain('"output:(oops"');
+    expect(cli.stdout).not.toContain('fake-app');
+  });
+
+  it('stops start-up with exit code 2 on an output: rule that can only match across a line break', async () => {
+    const cli = new CliProcess([`${EXT}/appReadyWhen=output:a\\nb`, '--', process.execPath, FAKE_APP]);
+    expect(await cli.exited).toEqual({ code: 2, signal: null });
+    expect(cli.stderr).toContain('exts/omni.services.livestream.session/appReadyWhen');
+    expect(cli.stderr).toContain('can never match');
     expect(cli.stdout).not.toContain('fake-app');
   });
 
@@ -164,9 +173,20 @@ describe('livestream-session -- <command>: the streaming application as a superv
     expect(cli.stderr).toContain('expected a command after --');
   });
 
-  it('exits 127 when the command cannot be started', async () => {
+  it.each([
+    ['is not found', (): string => '/nonexistent/streaming-app', 'command not found', 127],
+    ['is not found on PATH', (): string => 'no-such-streaming-app', 'command not found', 127],
+    ['is not executable', (): string => {
+      const file = join(mkdtempSync(join(tmpdir(), 'livestream-noexec-')), 'app.sh');
+      writeFileSync(file, '#!/bin/sh\necho hi\n', { mode: 0o644 });
+      return file;
+    }, 'not executable', 126],
+  ] as const)('says so, naming the command, when it %s, and exits as a shell would', async (_, command, reason, code) => {
     const port = await freePort();
-    const cli = new CliProcess([`${HTTP}/port=${port}`, '--', '/nonexistent/streaming-app']);
-    expect(await cli.exited).toEqual({ code: 127, signal: null });
+    const name = command();
+    const cli = new CliProcess([`${HTTP}/port=${port}`, '--', name, '--flag']);
+    expect(await cli.exited).toEqual({ code, signal: null });
+    expect(cli.stderr).toContain(`livestream-session: cannot start ${name}: ${reason}`);
+    expect(cli.logs().find((l) => l.msg === 'application could not be started')).toMatchObject({ command: name, reason, level: 50 });
   });
 });

@@ -32,5 +32,24 @@ describe.each([
     const started = cli.logs().find((l) => l.msg === 'application started');
     expect(started).toMatchObject({ command: command[0], argCount: command.length - 1 });
     expect(JSON.stringify(started)).not.toContain(command[1]!);
+    // The app itself ended cleanly too, whether it heard the end first or SIGTERM did.
+    const ended = cli.logs().find((l) => l.msg === 'application exited' || l.msg === 'application stopped');
+    expect(ended, cli.stdout).toMatchObject({ code: 0, signal: null });
+    expect(cli.stderr).not.toMatch(/unbound variable|line \d+:/);
+  });
+});
+
+describe('the shell-app example', () => {
+  // Its shutdown once raced with the end of its event stream: run it several times.
+  it.each([1, 2, 3, 4])('ends cleanly with the session, every time (run %i)', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const cli = new CliProcess([`--/exts/omni.services.transport.server.http/port=${port}`, '--', 'bash', example('shell-app.sh')]);
+    const client = specCheckedClient(`http://127.0.0.1:${port}`);
+    await cli.waitForOutput('shell-app: reported omni.usd.StageRenderingEventType.NEW_FRAME');
+    expect((await endSession({ client, body: { sessionId: 'again', gracefulShutdown: true } })).data).toEqual({ sessionStatus: 'COMPLETE' });
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    const ended = cli.logs().filter((l) => l.msg === 'application exited' || l.msg === 'application stopped');
+    expect(ended.every((l) => l.code === 0 && l.signal === null), cli.stdout + cli.stderr).toBe(true);
+    expect(cli.stderr).not.toContain('unbound variable');
   });
 });
