@@ -21,7 +21,8 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 /**
  * Whether the application is ready for streaming
  *
- * Readiness probe. The first rule that holds decides the answer: app not ready, RTX not
+ * Readiness probe. From SIGTERM or SIGINT on, it answers 503 session ended (recycle
+ * instance) with reason `SHUTTING_DOWN`. Otherwise the first rule that holds decides the answer: app not ready, RTX not
  * ready, session-ready event not received, waiting for the previous client to
  * disconnect, session ended (recycle instance) answer 503; awaiting session resume,
  * streaming session active and ready for connection answer 200.

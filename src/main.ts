@@ -128,6 +128,8 @@ async function main(argv: string[]): Promise<void> {
   }
   handleSignals(
     async () => {
+      // Readiness says so at once, and the application hears why before it gets SIGTERM.
+      await service.session.drain(supervision ? service.settings.appStopGraceSeconds : undefined);
       if (supervision) await supervision.shutDown(0);
       else await service.close();
     },
