@@ -8,14 +8,19 @@ import {
   appReady,
   at,
   connect,
+  connectAs,
   credentials,
   deepFreeze,
   disconnect,
+  disconnectAs,
   endSession,
+  firstConnectionFired,
+  maxSessionFired,
   newFrame,
   run,
   sessionReady,
   settingsWith,
+  shutdown,
   timerFired,
 } from './helpers.js';
 
@@ -437,6 +442,12 @@ describe('step', () => {
     endSession(true, 'y'),
     endSession(false, null),
     timerFired,
+    maxSessionFired,
+    firstConnectionFired,
+    connectAs('c'),
+    disconnectAs('c'),
+    shutdown(),
+    shutdown(10),
     appExited,
   ];
 
@@ -444,7 +455,9 @@ describe('step', () => {
     const quit = run([...UP, sessionReady, connect, at(0), endSession(false, 'a')], OPT_IN_TIMER);
     const noQuit = run([...UP, sessionReady, connect, endSession(true, 'b')], NO_QUIT);
     const recycling = run([...UP, endSession(true)]);
-    return [INITIAL_STATE, ...quit.steps.map((s) => s.state), ...noQuit.steps.map((s) => s.state), recycling.state];
+    const policies = settingsWith({ maxSessionSeconds: 60, firstConnectionTimeoutSeconds: 30, quitOnSessionEnded: false });
+    const timed = run([...UP, credentials(), connectAs('c'), disconnectAs('d'), endSession(false), shutdown(5)], policies);
+    return [INITIAL_STATE, ...quit.steps.map((s) => s.state), ...noQuit.steps.map((s) => s.state), recycling.state, ...timed.steps.map((s) => s.state)];
   };
 
   it('never mutates its input state (every input from every kind of state, deep-frozen)', () => {
