@@ -88,7 +88,8 @@ export const endSession = <ThrowOnError extends boolean = false>(options?: Optio
  * Stream dispatched events and readiness changes (Server-Sent Events)
  *
  * First an event `readiness` with the current readiness, then every dispatched event
- * (the SSE `event:` field is the Kit event name, `data:` its JSON payload) and a
+ * (the SSE `event:` field is the Kit event name, `data:` its JSON payload: for
+ * `omni.services.livestream.session.ended`, a `SessionEnded`) and a
  * `readiness` event on every readiness change. Loopback callers only, unless an access
  * token is set (then any caller with the token).
  *
