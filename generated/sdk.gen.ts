@@ -21,7 +21,8 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 /**
  * Whether the application is ready for streaming
  *
- * Readiness probe. The first rule that holds decides the answer: app not ready, RTX not
+ * Readiness probe. From SIGTERM or SIGINT on, it answers 503 session ended (recycle
+ * instance) with reason `SHUTTING_DOWN`. Otherwise the first rule that holds decides the answer: app not ready, RTX not
  * ready, session-ready event not received, waiting for the previous client to
  * disconnect, session ended (recycle instance) answer 503; awaiting session resume,
  * streaming session active and ready for connection answer 200.
@@ -101,7 +102,8 @@ export const endSession = <ThrowOnError extends boolean = false>(options?: Optio
  * Stream dispatched events and readiness changes (Server-Sent Events)
  *
  * First an event `readiness` with the current readiness, then every dispatched event
- * (the SSE `event:` field is the Kit event name, `data:` its JSON payload) and a
+ * (the SSE `event:` field is the Kit event name, `data:` its JSON payload: for
+ * `omni.services.livestream.session.ended`, a `SessionEnded`) and a
  * `readiness` event on every readiness change. Loopback callers only, unless an access
  * token is set (then any caller with the token).
  *

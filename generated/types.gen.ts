@@ -27,7 +27,7 @@ export type NotReadyStatus = {
     /**
      * Stable machine-readable form of `statusMessage`.
      */
-    reason: 'APP_NOT_READY' | 'RTX_NOT_READY' | 'SESSION_READY_EVENT_NOT_RECEIVED' | 'WAITING_FOR_PREVIOUS_CLIENT' | 'SESSION_ENDED';
+    reason: 'APP_NOT_READY' | 'RTX_NOT_READY' | 'SESSION_READY_EVENT_NOT_RECEIVED' | 'WAITING_FOR_PREVIOUS_CLIENT' | 'SESSION_ENDED' | 'SHUTTING_DOWN';
 };
 
 export type StatusReport = {
@@ -35,7 +35,7 @@ export type StatusReport = {
      * Whether GET /v1/streaming/ready answers 200 now.
      */
     ready: boolean;
-    reason: 'APP_NOT_READY' | 'RTX_NOT_READY' | 'SESSION_READY_EVENT_NOT_RECEIVED' | 'WAITING_FOR_PREVIOUS_CLIENT' | 'SESSION_ENDED' | 'AWAITING_RESUME' | 'SESSION_ACTIVE' | 'READY_FOR_CONNECTION';
+    reason: 'SHUTTING_DOWN' | 'APP_NOT_READY' | 'RTX_NOT_READY' | 'SESSION_READY_EVENT_NOT_RECEIVED' | 'WAITING_FOR_PREVIOUS_CLIENT' | 'SESSION_ENDED' | 'AWAITING_RESUME' | 'SESSION_ACTIVE' | 'READY_FOR_CONNECTION';
     /**
      * The statusMessage GET /v1/streaming/ready answers now.
      */
@@ -60,6 +60,14 @@ export type StatusReport = {
      * Whole seconds left in the open resume window; null when none is open.
      */
     resumeSecondsLeft: number | null;
+    /**
+     * Whole seconds until maxSessionSeconds ends the session; null when it is 0 or no client has connected in this session.
+     */
+    sessionSecondsLeft: number | null;
+    /**
+     * Whole seconds until firstConnectionTimeoutSeconds ends a session no client has connected to; null when it is 0 or nothing is waited for.
+     */
+    firstConnectionSecondsLeft: number | null;
     lastSessionId: string | null;
     /**
      * Whether credentials have been received; their values are never shown.
@@ -83,6 +91,8 @@ export type StatusReport = {
         requestTimeoutSeconds: number;
         maxEventStreams: number;
         appStopGraceSeconds: number;
+        maxSessionSeconds: number;
+        firstConnectionTimeoutSeconds: number;
         appReadyWhen: string | null;
         newFrameWhen: string | null;
         sessionReadyWhen: string | null;
@@ -229,13 +239,49 @@ export type SessionStatus = 'COMPLETE' | 'AWAITING_RESUME';
 
 export type AppEvent = {
     event: ListenedEventName;
-    /**
-     * Optional event payload, passed on as it is.
-     */
-    payload?: {
-        [key: string]: unknown;
-    };
+    payload?: AppEventPayload;
 };
+
+/**
+ * Optional event payload, passed on as it is.
+ */
+export type AppEventPayload = {
+    /**
+     * On client_connected and client_disconnected: names one client connection (a
+     * client that reconnects gets a new id). With ids, connects and disconnects are
+     * idempotent and may arrive in any order: the clients connected are those whose
+     * connect came and whose disconnect did not, before or after it. Without ids, each
+     * connect counts one client and each disconnect one less (never below 0).
+     *
+     */
+    clientId?: string;
+    [key: string]: unknown;
+};
+
+/**
+ * The payload of omni.services.livestream.session.ended, on the event stream.
+ */
+export type SessionEnded = {
+    /**
+     * The last sessionId given to endsession.
+     */
+    sessionId: string | null;
+    cause: EndCause;
+    /**
+     * With cause SHUTDOWN under the supervisor: the application is sent SIGTERM next,
+     * and is killed this many seconds after it (appStopGraceSeconds).
+     *
+     */
+    deadlineSeconds?: number;
+};
+
+/**
+ * Why the session ended: endsession with gracefulShutdown; the resume window passed;
+ * endsession with resumption off; maxSessionSeconds ran out; no client connected within
+ * firstConnectionTimeoutSeconds of the credentials; the service is stopping (SIGTERM/SIGINT).
+ *
+ */
+export type EndCause = 'GRACEFUL_SHUTDOWN' | 'RESUME_TIMEOUT' | 'RESUME_DISABLED' | 'MAX_SESSION_LENGTH' | 'NO_CLIENT_CONNECTED' | 'SHUTDOWN';
 
 /**
  * A Kit event the session listens for.

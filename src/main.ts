@@ -133,7 +133,13 @@ async function main(argv: string[]): Promise<void> {
   }
   if (output) output.onDropped = (stream, count) => logger.warn({ stream, count }, 'output lines of ours dropped: nothing was reading them');
   handleSignals(
-    () => void (supervision ? supervision.shutDown(0) : service.close().then(() => process.exit(0))),
+    () =>
+      void (async () => {
+        // Readiness says so at once, and the application hears why before it gets SIGTERM.
+        await service.session.drain(supervision ? service.settings.appStopGraceSeconds : undefined);
+        if (supervision) await supervision.shutDown(0);
+        else await service.close().then(() => process.exit(0));
+      })(),
     () => (supervision ? supervision.killNow() : process.exit(0)),
     (message) => (output ? output.say(message) : process.stderr.write(`livestream-session: ${message}\n`)),
   );

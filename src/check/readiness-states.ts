@@ -10,6 +10,7 @@ export const WAITS_FOR: Record<NotReadyStatus['reason'], string> = {
   SESSION_READY_EVENT_NOT_RECEIVED: `no session-ready event yet (${SESSION_READY_EVENT}; waitForSessionReadyEvent is on)`,
   WAITING_FOR_PREVIOUS_CLIENT: `the previous client to disconnect (${CLIENT_DISCONNECTED_EVENT})`,
   SESSION_ENDED: 'nothing: its session has ended, the instance is to be recycled',
+  SHUTTING_DOWN: 'nothing: it is shutting down (a stop signal), the instance is to be recycled',
 };
 
 export interface ClassifiedReadiness {
@@ -29,7 +30,8 @@ export function classifyReadiness(answer: Answer): ClassifiedReadiness {
   if (answer.httpStatus === null) return { statusMessage: answer.error ?? 'no answer', known: false, unknownMessage: false };
   const message = stringField(answer, 'statusMessage');
   if (message === undefined) return { statusMessage: `no statusMessage in ${JSON.stringify(answer.text.slice(0, 200))}`, known: false, unknownMessage: true };
-  const row = READINESS_TABLE.find((r) => r.statusMessage === message);
+  // The last row with the message: SHUTTING_DOWN shares SESSION_ENDED's text, and a Kit target means the latter.
+  const row = READINESS_TABLE.findLast((r) => r.statusMessage === message);
   if (!row) return { statusMessage: message, known: false, unknownMessage: true };
   const waitsFor = row.httpStatus === 503 ? WAITS_FOR[row.reason] : undefined;
   return { statusMessage: message, reason: row.reason, known: row.httpStatus === answer.httpStatus, unknownMessage: false, ...(waitsFor ? { waitsFor } : {}) };

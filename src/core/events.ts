@@ -1,4 +1,4 @@
-import type { ListenedEventName, StreamingCredentials } from '../../generated/types.gen.js';
+import type { EndCause, ListenedEventName, SessionEnded, StreamingCredentials } from '../../generated/types.gen.js';
 
 // Kit event names, used unchanged in every interface (bus, HTTP, event stream).
 export const APP_READY_EVENT = 'omni.kit.app.GLOBAL_EVENT_APP_READY';
@@ -30,12 +30,9 @@ const _everyListenedEventIsListed: [MissingFromList] extends [never] ? true : ne
 void _everyListenedEventIsListed;
 
 /** Why a session ended; carried by `omni.services.livestream.session.ended`. */
-export type EndCause = 'GRACEFUL_SHUTDOWN' | 'RESUME_TIMEOUT' | 'RESUME_DISABLED';
+export type { EndCause };
 
-export interface SessionEndedPayload {
-  sessionId: string | null;
-  cause: EndCause;
-}
+export type SessionEndedPayload = SessionEnded;
 
 /** A listened-for event's payload, passed on as the application sent it. */
 export type EventPayload = Record<string, unknown>;

@@ -8,6 +8,10 @@ export interface MachineSettings {
   readonly waitForSessionReadyEvent: boolean;
   /** Opt-in: end the session by itself when the resume window runs out. */
   readonly endSessionOnResumeTimeout: boolean;
+  /** Opt-in (0 = none): longest a session lasts, from its first client connection. */
+  readonly maxSessionSeconds: number;
+  /** Opt-in (0 = none): how long after its credentials a session waits for a first client. */
+  readonly firstConnectionTimeoutSeconds: number;
 }
 
 /**
@@ -30,8 +34,17 @@ export interface SessionState {
   readonly appReady: boolean;
   readonly rtxReady: boolean;
   readonly sessionReadyEventReceived: boolean;
-  /** Clients connected now (connects minus disconnects, never below zero). */
+  /** Clients connected now: those counted without an id, and those with one. */
   readonly clients: number;
+  /** Connects minus disconnects of events without a clientId, never below zero. */
+  readonly anonymousClients: number;
+  /** Clients connected now that gave a clientId. */
+  readonly clientIds: ReadonlySet<string>;
+  /**
+   * The last ids that disconnected (at most DEPARTED_IDS_KEPT): an id names one connection,
+   * so a connect that arrives after its disconnect, or twice, is not counted.
+   */
+  readonly departedClientIds: ReadonlySet<string>;
   /** A session ended while its client was still connected; cleared by a disconnect. */
   readonly previousClientConnected: boolean;
   readonly phase: Phase;
@@ -39,37 +52,58 @@ export interface SessionState {
   readonly credentialsReceived: boolean;
   /** The supervised application exited by itself: the instance can only be recycled. */
   readonly appExited: boolean;
+  /** When the first client of this session connected; null until one has. */
+  readonly sessionStartedAt: number | null;
+  /** When credentials came for a session no client has connected to yet; null otherwise. */
+  readonly waitingForFirstClientSince: number | null;
+  /** SIGTERM or SIGINT: the service is stopping (terminal). */
+  readonly shuttingDown: boolean;
 }
+
+/** How many departed client ids are remembered; the oldest is forgotten first. */
+export const DEPARTED_IDS_KEPT = 4096;
 
 export const INITIAL_STATE: SessionState = Object.freeze({
   appReady: false,
   rtxReady: false,
   sessionReadyEventReceived: false,
   clients: 0,
+  anonymousClients: 0,
+  clientIds: new Set<string>(),
+  departedClientIds: new Set<string>(),
   previousClientConnected: false,
   phase: Object.freeze({ name: 'open' }),
   lastSessionId: null,
   credentialsReceived: false,
   appExited: false,
+  sessionStartedAt: null,
+  waitingForFirstClientSince: null,
+  shuttingDown: false,
 });
+
+/** The timers the machine asks for; the shell owns one of each at most. */
+export type TimerName = 'resume' | 'maxSession' | 'firstConnection';
 
 export type SessionInput =
   | { readonly type: 'appReady' }
   | { readonly type: 'newFrame' }
   | { readonly type: 'sessionReady' }
-  | { readonly type: 'clientConnected' }
-  | { readonly type: 'clientDisconnected' }
+  | { readonly type: 'clientConnected'; readonly clientId?: string }
+  | { readonly type: 'clientDisconnected'; readonly clientId?: string }
   | { readonly type: 'credentials'; readonly credentials: StreamingCredentials }
   | { readonly type: 'endSession'; readonly gracefulShutdown: boolean; readonly sessionId: string | null }
-  | { readonly type: 'resumeTimerFired' }
-  | { readonly type: 'appExited' };
+  | { readonly type: 'timerFired'; readonly timer: TimerName }
+  | { readonly type: 'appExited' }
+  /** The service is told to stop; `deadlineSeconds` is how long the application will have once sent SIGTERM. */
+  | { readonly type: 'shutdown'; readonly deadlineSeconds?: number };
 
 /** What the shell must do after a step; the machine itself does nothing. */
 export type Effect =
   | { readonly type: 'dispatchEnded'; readonly event: typeof SESSION_ENDED_EVENT; readonly payload: SessionEndedPayload }
   | { readonly type: 'dispatchCredentials'; readonly event: typeof STUN_CREDENTIALS_EVENT; readonly payload: StreamingCredentials }
-  | { readonly type: 'startResumeTimer'; readonly ms: number }
-  | { readonly type: 'cancelResumeTimer' }
+  | { readonly type: 'startTimer'; readonly timer: TimerName; readonly ms: number }
+  | { readonly type: 'cancelTimer'; readonly timer: TimerName }
+  | { readonly type: 'warn'; readonly msg: string; readonly details: Readonly<Record<string, unknown>> }
   | { readonly type: 'quit'; readonly exitCode: 0 };
 
 export interface Step {
@@ -96,47 +130,145 @@ export function step(state: SessionState, input: SessionInput, ctx: StepContext)
     case 'sessionReady':
       return unchanged({ ...state, sessionReadyEventReceived: true });
     case 'clientConnected':
-      return clientConnected(state);
+      return clientConnected(state, input.clientId, ctx);
     case 'clientDisconnected':
-      return unchanged({ ...state, clients: Math.max(0, state.clients - 1), previousClientConnected: false });
+      return clientDisconnected(state, input.clientId);
     case 'credentials':
-      return {
-        state: {
-          ...state,
-          credentialsReceived: true,
-          // Credentials are the first act of a new session.
-          phase: state.phase.name === 'ended' ? { name: 'open' } : state.phase,
-        },
-        effects: [{ type: 'dispatchCredentials', event: STUN_CREDENTIALS_EVENT, payload: input.credentials }],
-      };
+      return credentials(state, input.credentials, ctx);
     case 'endSession':
       return endSession(state, input, ctx);
-    case 'resumeTimerFired':
-      return state.phase.name === 'awaitingResume' ? end(state, 'RESUME_TIMEOUT', ctx.settings) : unchanged(state);
+    case 'timerFired':
+      return timerFired(state, input.timer, ctx);
     case 'appExited':
       // Nothing is dispatched: there is no application left to hear it. The supervisor exits.
       return {
-        state: { ...state, appExited: true, phase: { name: 'recycling' } },
-        effects: state.phase.name === 'awaitingResume' ? [{ type: 'cancelResumeTimer' }] : [],
+        state: { ...state, ...NO_POLICY_CLOCKS, appExited: true, phase: { name: 'recycling' } },
+        effects: runningTimers(state, ctx.settings).map(cancel),
       };
+    case 'shutdown':
+      return shutdown(state, input.deadlineSeconds, ctx.settings);
     default:
       return assertNever(input);
   }
 }
 
-function clientConnected(state: SessionState): Step {
-  const clients = state.clients + 1;
+const NO_POLICY_CLOCKS = { sessionStartedAt: null, waitingForFirstClientSince: null } as const;
+
+const cancel = (timer: TimerName): Effect => ({ type: 'cancelTimer', timer });
+
+/** The timers that may be running in `state`. */
+function runningTimers(state: SessionState, settings: MachineSettings): TimerName[] {
+  const timers: TimerName[] = [];
+  if (state.phase.name === 'awaitingResume' && settings.endSessionOnResumeTimeout && settings.resumeTimeoutSeconds > 0) timers.push('resume');
+  if (state.sessionStartedAt !== null && settings.maxSessionSeconds > 0) timers.push('maxSession');
+  if (state.waitingForFirstClientSince !== null && settings.firstConnectionTimeoutSeconds > 0) timers.push('firstConnection');
+  return timers;
+}
+
+const isLive = (state: SessionState) => state.phase.name === 'open' || state.phase.name === 'awaitingResume';
+
+function withClients(state: SessionState, anonymousClients: number, clientIds: ReadonlySet<string>, departedClientIds = state.departedClientIds): SessionState {
+  return { ...state, anonymousClients, clientIds, departedClientIds, clients: anonymousClients + clientIds.size };
+}
+
+function clientConnected(state: SessionState, clientId: string | undefined, ctx: StepContext): Step {
+  if (clientId === undefined) return joined(withClients(state, state.anonymousClients + 1, state.clientIds), ctx);
+  if (state.clientIds.has(clientId)) return unchanged(state); // said twice
+  // Its disconnect came first: the client did connect (it resumes or begins a session) but is gone.
+  if (state.departedClientIds.has(clientId)) return joined(state, ctx);
+  return joined(withClients(state, state.anonymousClients, new Set(state.clientIds).add(clientId)), ctx);
+}
+
+/** A client connected: it resumes the session or begins a new one, and starts the session's clock. */
+function joined(state: SessionState, ctx: StepContext): Step {
+  const effects: Effect[] = [];
+  let next = state;
   switch (state.phase.name) {
     case 'awaitingResume': // the session is resumed
-      return { state: { ...state, clients, phase: { name: 'open' } }, effects: [{ type: 'cancelResumeTimer' }] };
+      if (runningTimers(state, ctx.settings).includes('resume')) effects.push(cancel('resume'));
+      next = { ...state, phase: { name: 'open' } };
+      break;
     case 'ended': // a new session begins
-      return unchanged({ ...state, clients, phase: { name: 'open' } });
+      next = { ...state, phase: { name: 'open' } };
+      break;
     case 'open':
+      break;
     case 'recycling':
-      return unchanged({ ...state, clients });
+      return unchanged(state);
     default:
       return assertNever(state.phase);
   }
+  if (next.waitingForFirstClientSince !== null) {
+    if (ctx.settings.firstConnectionTimeoutSeconds > 0) effects.push(cancel('firstConnection'));
+    next = { ...next, waitingForFirstClientSince: null };
+  }
+  if (next.sessionStartedAt === null) {
+    next = { ...next, sessionStartedAt: ctx.now };
+    const { maxSessionSeconds } = ctx.settings;
+    if (maxSessionSeconds > 0) effects.push({ type: 'startTimer', timer: 'maxSession', ms: maxSessionSeconds * 1000 });
+  }
+  return { state: next, effects };
+}
+
+function clientDisconnected(state: SessionState, clientId: string | undefined): Step {
+  if (clientId === undefined) {
+    if (state.anonymousClients === 0) {
+      // Without ids a disconnect handled before its connect is lost here: ids avoid that.
+      return {
+        state: { ...state, previousClientConnected: false },
+        effects: [{ type: 'warn', msg: 'client disconnected with no client counted; send a clientId to count clients exactly', details: { clientsWithId: state.clientIds.size } }],
+      };
+    }
+    return unchanged({ ...withClients(state, state.anonymousClients - 1, state.clientIds), previousClientConnected: false });
+  }
+  if (state.departedClientIds.has(clientId)) return unchanged(state); // said twice
+  const ids = new Set(state.clientIds);
+  ids.delete(clientId);
+  const departed = new Set(state.departedClientIds).add(clientId);
+  if (departed.size > DEPARTED_IDS_KEPT) departed.delete(departed.values().next().value!);
+  return unchanged({ ...withClients(state, state.anonymousClients, ids, departed), previousClientConnected: false });
+}
+
+function credentials(state: SessionState, payload: StreamingCredentials, ctx: StepContext): Step {
+  const effects: Effect[] = [{ type: 'dispatchCredentials', event: STUN_CREDENTIALS_EVENT, payload }];
+  // Credentials are the first act of a new session.
+  let next: SessionState = { ...state, credentialsReceived: true, phase: state.phase.name === 'ended' ? { name: 'open' } : state.phase };
+  // The first connection is counted from the first credentials of a session; more do not restart it.
+  if (isLive(next) && next.sessionStartedAt === null && next.waitingForFirstClientSince === null) {
+    next = { ...next, waitingForFirstClientSince: ctx.now };
+    const { firstConnectionTimeoutSeconds } = ctx.settings;
+    if (firstConnectionTimeoutSeconds > 0) effects.push({ type: 'startTimer', timer: 'firstConnection', ms: firstConnectionTimeoutSeconds * 1000 });
+  }
+  return { state: next, effects };
+}
+
+function timerFired(state: SessionState, timer: TimerName, ctx: StepContext): Step {
+  switch (timer) {
+    case 'resume':
+      return state.phase.name === 'awaitingResume' ? end(state, 'RESUME_TIMEOUT', ctx.settings) : unchanged(state);
+    case 'maxSession':
+      // The resume window does not extend the session: it ends whether or not one is open.
+      return isLive(state) && state.sessionStartedAt !== null ? end(state, 'MAX_SESSION_LENGTH', ctx.settings) : unchanged(state);
+    case 'firstConnection':
+      return isLive(state) && state.waitingForFirstClientSince !== null ? end(state, 'NO_CLIENT_CONNECTED', ctx.settings) : unchanged(state);
+    default:
+      return assertNever(timer);
+  }
+}
+
+/**
+ * The service is stopping: readiness says so at once, and a live session ends with cause
+ * SHUTDOWN, so the application hears why before it is stopped. Nothing quits: the shell is
+ * stopping already.
+ */
+function shutdown(state: SessionState, deadlineSeconds: number | undefined, settings: MachineSettings): Step {
+  if (state.shuttingDown) return unchanged(state);
+  const effects = runningTimers(state, settings).map(cancel);
+  if (isLive(state) && !state.appExited) {
+    const payload: SessionEndedPayload = { sessionId: state.lastSessionId, cause: 'SHUTDOWN', ...(deadlineSeconds === undefined ? {} : { deadlineSeconds }) };
+    effects.push({ type: 'dispatchEnded', event: SESSION_ENDED_EVENT, payload });
+  }
+  return { state: { ...state, ...NO_POLICY_CLOCKS, sessionReadyEventReceived: false, shuttingDown: true, phase: { name: 'recycling' } }, effects };
 }
 
 function endSession(
@@ -160,19 +292,18 @@ function endSession(
   }
   if (resumeTimeoutSeconds > 0) {
     const effects: Effect[] = ctx.settings.endSessionOnResumeTimeout
-      ? [{ type: 'startResumeTimer', ms: resumeTimeoutSeconds * 1000 }]
+      ? [{ type: 'startTimer', timer: 'resume', ms: resumeTimeoutSeconds * 1000 }]
       : [];
     return status({ state: { ...state, phase: { name: 'awaitingResume', openedAt: ctx.now } }, effects }, 'AWAITING_RESUME');
   }
   return status(end(state, 'RESUME_DISABLED', ctx.settings), 'COMPLETE');
 }
 
-/** Close the resume window, forget the session-ready event, dispatch ended, maybe quit. */
+/** Stop the session's timers, forget the session-ready event, dispatch ended, maybe quit. */
 function end(state: SessionState, cause: EndCause, settings: MachineSettings): Step {
-  const effects: Effect[] = [];
-  if (state.phase.name === 'awaitingResume') effects.push({ type: 'cancelResumeTimer' });
+  const effects: Effect[] = runningTimers(state, settings).map(cancel);
   effects.push({ type: 'dispatchEnded', event: SESSION_ENDED_EVENT, payload: { sessionId: state.lastSessionId, cause } });
-  const base = { ...state, sessionReadyEventReceived: false };
+  const base = { ...state, ...NO_POLICY_CLOCKS, sessionReadyEventReceived: false };
   if (settings.quitOnSessionEnded) {
     effects.push({ type: 'quit', exitCode: 0 });
     return { state: { ...base, phase: { name: 'recycling' } }, effects };

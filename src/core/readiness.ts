@@ -12,6 +12,13 @@ type ReadinessRow = Row<NotReadyStatus, 503> | Row<ReadyStatus, 200>;
 
 /** BEHAVIOUR.md's readiness table, in order: the first rule that holds wins. */
 export const READINESS_TABLE: readonly ReadinessRow[] = [
+  // Ours: from SIGTERM or SIGINT on, the instance is on its way out whatever else holds.
+  {
+    reason: 'SHUTTING_DOWN',
+    statusMessage: 'Status: Streaming session ended (recycle instance)',
+    httpStatus: 503,
+    holds: (s) => s.shuttingDown,
+  },
   { reason: 'APP_NOT_READY', statusMessage: 'Status: App not ready', httpStatus: 503, holds: (s) => !s.appReady },
   { reason: 'RTX_NOT_READY', statusMessage: 'Status: Rtx not ready', httpStatus: 503, holds: (s) => !s.rtxReady },
   {
@@ -58,7 +65,7 @@ export type Readiness =
 export function readiness(state: SessionState, settings: MachineSettings, now: number): Readiness {
   // An application that has gone can never become ready, whatever it reported before.
   // Otherwise the last row always holds, so find() cannot miss.
-  const row = state.appExited ? SESSION_ENDED_ROW : READINESS_TABLE.find((r) => r.holds(state, settings))!;
+  const row = state.appExited && !state.shuttingDown ? SESSION_ENDED_ROW : READINESS_TABLE.find((r) => r.holds(state, settings))!;
   const { reason, statusMessage, httpStatus } = row;
   if (state.phase.name === 'awaitingResume' && row.httpStatus === 200) {
     const msLeft = state.phase.openedAt + settings.resumeTimeoutSeconds * 1000 - now;

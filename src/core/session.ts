@@ -7,9 +7,11 @@ import {
   CLIENT_DISCONNECTED_EVENT,
   NEW_FRAME_EVENT,
   SESSION_READY_EVENT,
+  LISTENED_EVENTS,
+  type EventPayload,
   type ListenedEventName,
 } from './events.js';
-import { INITIAL_STATE, step, type Effect, type MachineSettings, type SessionInput, type SessionState } from './machine.js';
+import { assertNever, INITIAL_STATE, step, type Effect, type MachineSettings, type SessionInput, type SessionState, type TimerName } from './machine.js';
 import { readiness, type Readiness } from './readiness.js';
 
 /** The part of a pino-style logger the session uses. */
@@ -39,13 +41,25 @@ export interface SessionOptions {
   logger: SessionLogger;
 }
 
-const INPUT_OF_EVENT: Record<ListenedEventName, SessionInput> = {
-  [APP_READY_EVENT]: { type: 'appReady' },
-  [NEW_FRAME_EVENT]: { type: 'newFrame' },
-  [SESSION_READY_EVENT]: { type: 'sessionReady' },
-  [CLIENT_CONNECTED_EVENT]: { type: 'clientConnected' },
-  [CLIENT_DISCONNECTED_EVENT]: { type: 'clientDisconnected' },
-};
+/** The machine's input for a listened-for event; a clientId that is not a non-empty string is no id. */
+function inputOfEvent(name: ListenedEventName, payload: EventPayload | undefined): SessionInput {
+  switch (name) {
+    case APP_READY_EVENT:
+      return { type: 'appReady' };
+    case NEW_FRAME_EVENT:
+      return { type: 'newFrame' };
+    case SESSION_READY_EVENT:
+      return { type: 'sessionReady' };
+    case CLIENT_CONNECTED_EVENT:
+    case CLIENT_DISCONNECTED_EVENT: {
+      const type = name === CLIENT_CONNECTED_EVENT ? 'clientConnected' : 'clientDisconnected';
+      const clientId = payload?.clientId;
+      return typeof clientId === 'string' && clientId !== '' ? { type, clientId } : { type };
+    }
+    default:
+      return assertNever(name);
+  }
+}
 
 /**
  * The effects shell around the pure machine: it feeds inputs from the bus and the HTTP
@@ -54,7 +68,7 @@ const INPUT_OF_EVENT: Record<ListenedEventName, SessionInput> = {
 export class Session {
   #state: SessionState = INITIAL_STATE;
   #credentials: StreamingCredentials | undefined;
-  #resumeTimer: TimerHandle | undefined;
+  readonly #timers = new Map<TimerName, TimerHandle>();
   #readiness: Readiness;
   readonly #readinessListeners = new Set<(readiness: Readiness, previous: Readiness) => void>();
   readonly #stepListeners = new Set<StepListener>();
@@ -62,9 +76,9 @@ export class Session {
 
   constructor(private readonly options: SessionOptions) {
     this.#readiness = this.readiness();
-    this.#unsubscribe = (Object.keys(INPUT_OF_EVENT) as ListenedEventName[]).map((name) =>
-      options.bus.on(name, () => {
-        this.#apply(INPUT_OF_EVENT[name]);
+    this.#unsubscribe = LISTENED_EVENTS.map((name) =>
+      options.bus.on(name, (payload) => {
+        this.#apply(inputOfEvent(name, payload));
       }),
     );
   }
@@ -100,6 +114,18 @@ export class Session {
     this.#apply({ type: 'appExited' });
   }
 
+  /**
+   * The service is stopping (SIGTERM, SIGINT): readiness answers 503 SHUTTING_DOWN from now
+   * on, and a live session ends with cause SHUTDOWN and `deadlineSeconds` (how long the
+   * application will have after its SIGTERM). Resolves a turn of the event loop later, once
+   * what the listeners wrote (the event streams) has gone out, so the application can hear
+   * it before it is stopped.
+   */
+  async drain(deadlineSeconds?: number): Promise<void> {
+    this.#apply(deadlineSeconds === undefined ? { type: 'shutdown' } : { type: 'shutdown', deadlineSeconds });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
   /** Calls `listener` with the new readiness, and the one before, each time its reason changes. */
   onReadinessChange(listener: (readiness: Readiness, previous: Readiness) => void): () => void {
     this.#readinessListeners.add(listener);
@@ -114,7 +140,7 @@ export class Session {
 
   dispose(): void {
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
-    this.#cancelResumeTimer();
+    for (const timer of [...this.#timers.keys()]) this.#cancelTimer(timer);
     this.#readinessListeners.clear();
     this.#stepListeners.clear();
   }
@@ -161,26 +187,37 @@ export class Session {
         this.options.bus.emit(effect.event, effect.payload);
         return;
       }
-      case 'startResumeTimer':
-        this.#cancelResumeTimer();
-        this.#resumeTimer = this.options.clock.setTimeout(() => {
-          this.#resumeTimer = undefined;
-          this.#apply({ type: 'resumeTimerFired' });
-        }, effect.ms);
+      case 'startTimer': {
+        const { timer } = effect;
+        this.#cancelTimer(timer);
+        this.#timers.set(
+          timer,
+          this.options.clock.setTimeout(() => {
+            this.#timers.delete(timer);
+            this.#apply({ type: 'timerFired', timer });
+          }, effect.ms),
+        );
         return;
-      case 'cancelResumeTimer':
-        this.#cancelResumeTimer();
+      }
+      case 'cancelTimer':
+        this.#cancelTimer(effect.timer);
+        return;
+      case 'warn':
+        this.options.logger.warn(effect.details, effect.msg);
         return;
       case 'quit':
         this.options.logger.info({ exitCode: effect.exitCode }, 'quitting: quitOnSessionEnded is set');
         this.options.onQuit(effect.exitCode);
         return;
+      default:
+        assertNever(effect);
     }
   }
 
-  #cancelResumeTimer(): void {
-    if (this.#resumeTimer) this.options.clock.clearTimeout(this.#resumeTimer);
-    this.#resumeTimer = undefined;
+  #cancelTimer(timer: TimerName): void {
+    const handle = this.#timers.get(timer);
+    if (handle) this.options.clock.clearTimeout(handle);
+    this.#timers.delete(timer);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { StatusReport } from '../../generated/types.gen.js';
 import type { Clock } from '../core/clock.js';
+import { policyClocks } from '../core/policies.js';
 import type { Session } from '../core/session.js';
 import type { Handler } from './handlers.js';
 import { SETTINGS, type Settings } from '../settings/table.js';
@@ -16,6 +17,7 @@ export function statusReport(session: Session, settings: Readonly<Settings>, clo
     startup: { appReady: state.appReady, rtxReady: state.rtxReady, sessionReadyEventReceived: state.sessionReadyEventReceived },
     clients: state.clients,
     resumeSecondsLeft: 'resumeSecondsLeft' in readiness ? (readiness.resumeSecondsLeft ?? null) : null,
+    ...policyClocks(state, settings, clock.now()),
     lastSessionId: state.lastSessionId,
     credentialsReceived: state.credentialsReceived,
     uptimeSeconds: Math.max(0, (clock.now() - startedAt) / 1000),

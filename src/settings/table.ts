@@ -169,6 +169,26 @@ const TABLE = Object.freeze([
     env: 'LIVESTREAM_SESSION_APP_STOP_GRACE_SECONDS',
     description: 'Supervisor: seconds the application has to exit after SIGTERM before SIGKILL.',
   },
+  {
+    name: 'maxSessionSeconds',
+    path: `${SESSION_EXT_PREFIX}maxSessionSeconds`,
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 2147483,
+    env: 'LIVESTREAM_SESSION_MAX_SESSION_SECONDS',
+    description: 'Longest a session lasts, from its first client connection; then it ends with cause MAX_SESSION_LENGTH (0 = no limit).',
+  },
+  {
+    name: 'firstConnectionTimeoutSeconds',
+    path: `${SESSION_EXT_PREFIX}firstConnectionTimeoutSeconds`,
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 2147483,
+    env: 'LIVESTREAM_SESSION_FIRST_CONNECTION_TIMEOUT_SECONDS',
+    description: 'Seconds after the credentials of a session for a first client to connect; then it ends with cause NO_CLIENT_CONNECTED (0 = no limit).',
+  },
   ...READY_RULE_SETTINGS.map(
     ({ name, env, event }) => ({
       name,

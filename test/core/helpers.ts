@@ -8,6 +8,8 @@ export const DEFAULTS: MachineSettings = Object.freeze({
   resumeTimeoutSeconds: 30,
   waitForSessionReadyEvent: false,
   endSessionOnResumeTimeout: false,
+  maxSessionSeconds: 0,
+  firstConnectionTimeoutSeconds: 0,
 });
 
 export const settingsWith = (overrides: Partial<MachineSettings> = {}): MachineSettings => ({ ...DEFAULTS, ...overrides });
@@ -19,7 +21,12 @@ export const newFrame: SessionInput = { type: 'newFrame' };
 export const sessionReady: SessionInput = { type: 'sessionReady' };
 export const connect: SessionInput = { type: 'clientConnected' };
 export const disconnect: SessionInput = { type: 'clientDisconnected' };
-export const timerFired: SessionInput = { type: 'resumeTimerFired' };
+export const timerFired: SessionInput = { type: 'timerFired', timer: 'resume' };
+export const maxSessionFired: SessionInput = { type: 'timerFired', timer: 'maxSession' };
+export const firstConnectionFired: SessionInput = { type: 'timerFired', timer: 'firstConnection' };
+export const shutdown = (deadlineSeconds?: number): SessionInput => (deadlineSeconds === undefined ? { type: 'shutdown' } : { type: 'shutdown', deadlineSeconds });
+export const connectAs = (clientId: string): SessionInput => ({ type: 'clientConnected', clientId });
+export const disconnectAs = (clientId: string): SessionInput => ({ type: 'clientDisconnected', clientId });
 export const appExited: SessionInput = { type: 'appExited' };
 export const credentials = (creds: StreamingCredentials = CREDS): SessionInput => ({ type: 'credentials', credentials: creds });
 export const endSession = (gracefulShutdown: boolean, sessionId: string | null = null): SessionInput => ({

@@ -8,14 +8,19 @@ import {
   appReady,
   at,
   connect,
+  connectAs,
   credentials,
   deepFreeze,
   disconnect,
+  disconnectAs,
   endSession,
+  firstConnectionFired,
+  maxSessionFired,
   newFrame,
   run,
   sessionReady,
   settingsWith,
+  shutdown,
   timerFired,
 } from './helpers.js';
 
@@ -26,7 +31,7 @@ const NO_QUIT = settingsWith({ quitOnSessionEnded: false });
 const OPT_IN_TIMER = settingsWith({ endSessionOnResumeTimeout: true });
 
 const endedEffects = (effects: readonly Effect[]) => effects.filter((e) => e.type === 'dispatchEnded');
-const effectTypes = (effects: readonly Effect[]) => effects.map((e) => e.type);
+const effectTypes = (effects: readonly Effect[]) => effects.map((e) => ('timer' in e ? `${e.type}:${e.timer}` : e.type));
 
 describe('endsession, rule 1: gracefulShutdown true', () => {
   it('ends the session now and answers COMPLETE', () => {
@@ -363,12 +368,12 @@ describe('the client count', () => {
 describe('the resume timer effects', () => {
   it('are not started when endSessionOnResumeTimeout is not set: the window is only checked by endsession', () => {
     const { steps } = run([...UP, connect, disconnect, at(0), endSession(false), at(10_000), endSession(false)]);
-    expect(steps.flatMap((s) => effectTypes(s.effects))).not.toContain('startResumeTimer');
+    expect(steps.flatMap((s) => effectTypes(s.effects))).not.toContain('startTimer:resume');
   });
 
   it('start a timer for resumeTimeoutSeconds when the window opens and endSessionOnResumeTimeout is set', () => {
     const { last } = run([...UP, at(0), endSession(false)], settingsWith({ endSessionOnResumeTimeout: true, resumeTimeoutSeconds: 12 }));
-    expect(last.effects).toEqual([{ type: 'startResumeTimer', ms: 12_000 }]);
+    expect(last.effects).toEqual([{ type: 'startTimer', timer: 'resume', ms: 12_000 }]);
   });
 
   it('do not start a second timer on repeated endsession calls', () => {
@@ -379,17 +384,17 @@ describe('the resume timer effects', () => {
 
   it('do not start a timer when resumeTimeoutSeconds is 0', () => {
     const { last } = run([...UP, endSession(false)], settingsWith({ endSessionOnResumeTimeout: true, resumeTimeoutSeconds: 0 }));
-    expect(effectTypes(last.effects)).not.toContain('startResumeTimer');
+    expect(effectTypes(last.effects)).not.toContain('startTimer:resume');
   });
 
   it('cancel the timer when a client resumes the session', () => {
     const { last } = run([...UP, at(0), endSession(false), at(5_000), connect], OPT_IN_TIMER);
-    expect(effectTypes(last.effects)).toContain('cancelResumeTimer');
+    expect(effectTypes(last.effects)).toContain('cancelTimer:resume');
   });
 
   it('cancel the timer when the session ends during the window', () => {
     const { last } = run([...UP, at(0), endSession(false), at(5_000), endSession(true)], OPT_IN_TIMER);
-    expect(effectTypes(last.effects)).toContain('cancelResumeTimer');
+    expect(effectTypes(last.effects)).toContain('cancelTimer:resume');
   });
 
   it('end the session with cause RESUME_TIMEOUT when the timer fires while awaiting resume', () => {
@@ -437,6 +442,12 @@ describe('step', () => {
     endSession(true, 'y'),
     endSession(false, null),
     timerFired,
+    maxSessionFired,
+    firstConnectionFired,
+    connectAs('c'),
+    disconnectAs('c'),
+    shutdown(),
+    shutdown(10),
     appExited,
   ];
 
@@ -444,7 +455,9 @@ describe('step', () => {
     const quit = run([...UP, sessionReady, connect, at(0), endSession(false, 'a')], OPT_IN_TIMER);
     const noQuit = run([...UP, sessionReady, connect, endSession(true, 'b')], NO_QUIT);
     const recycling = run([...UP, endSession(true)]);
-    return [INITIAL_STATE, ...quit.steps.map((s) => s.state), ...noQuit.steps.map((s) => s.state), recycling.state];
+    const policies = settingsWith({ maxSessionSeconds: 60, firstConnectionTimeoutSeconds: 30, quitOnSessionEnded: false });
+    const timed = run([...UP, credentials(), connectAs('c'), disconnectAs('d'), endSession(false), shutdown(5)], policies);
+    return [INITIAL_STATE, ...quit.steps.map((s) => s.state), ...noQuit.steps.map((s) => s.state), recycling.state, ...timed.steps.map((s) => s.state)];
   };
 
   it('never mutates its input state (every input from every kind of state, deep-frozen)', () => {
@@ -496,6 +509,6 @@ describe('the supervised application exiting by itself', () => {
   it('cancels the resume timer of an open resume window', () => {
     const { state, last } = run([...UP, connect, endSession(false), appExited], OPT_IN_TIMER);
     expect(state.phase).toEqual({ name: 'recycling' });
-    expect(last.effects).toEqual([{ type: 'cancelResumeTimer' }]);
+    expect(last.effects).toEqual([{ type: 'cancelTimer', timer: 'resume' }]);
   });
 });

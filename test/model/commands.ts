@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { checkReady, endSession, setCredentials } from '../../generated/sdk.gen.js';
+import { checkReady, endSession, getStatus, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
 import type { EndSessionRequest, StreamingCredentials } from '../../generated/types.gen.js';
 import { SEED_CREDENTIALS } from '../support/fixtures.js';
 import type { RunningService } from '../support/service.js';
@@ -45,6 +45,12 @@ async function compare(model: SessionModel, real: Real): Promise<void> {
   }
   const { response, data, error } = await checkReady({ client: real.running.client });
   expect({ httpStatus: response.status, body: data ?? error }).toEqual(expected);
+  if (model.settings.maxSessionSeconds > 0 || model.settings.firstConnectionTimeoutSeconds > 0) {
+    // Only where a policy is on: a request more per command is a third of a sequence's time.
+    const { data: status } = await getStatus({ client: real.running.client });
+    const shown = { clients: status?.clients, sessionSecondsLeft: status?.sessionSecondsLeft, firstConnectionSecondsLeft: status?.firstConnectionSecondsLeft };
+    expect(shown).toEqual({ clients: model.clients, ...model.policies() });
+  }
   expect(real.running.exits).toEqual([]);
 }
 
@@ -56,14 +62,31 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
 }
 
 export class SendEvent implements Command {
-  constructor(readonly event: ListenedEvent) {}
+  constructor(
+    readonly event: ListenedEvent,
+    readonly clientId?: string,
+  ) {}
   check = (m: Readonly<SessionModel>) => !m.quitting;
   async run(model: SessionModel, real: Real) {
-    model.event(this.event);
-    await real.running.send(this.event);
+    model.event(this.event, this.clientId);
+    const payload = this.clientId === undefined ? {} : { payload: { clientId: this.clientId } };
+    const { response } = await sendEvent({ client: real.running.client, body: { event: this.event, ...payload } });
+    expect(response.status).toBe(202);
     await compare(model, real);
   }
-  toString = () => `send(${this.event.replace(/^.*\./, '')})`;
+  toString = () => `send(${this.event.replace(/^.*\./, '')}${this.clientId === undefined ? '' : ` ${this.clientId}`})`;
+}
+
+/** SIGTERM or SIGINT, as the CLI passes it on (with the supervisor's deadline, or without one). */
+class Shutdown implements Command {
+  constructor(readonly deadlineSeconds: number | undefined) {}
+  check = (m: Readonly<SessionModel>) => !m.quitting;
+  async run(model: SessionModel, real: Real) {
+    model.shutdown(this.deadlineSeconds);
+    await real.running.service.session.drain(this.deadlineSeconds);
+    await compare(model, real);
+  }
+  toString = () => `shutdown(${this.deadlineSeconds ?? ''})`;
 }
 
 class EndSession implements Command {
@@ -128,6 +151,8 @@ export const settingsArbitrary: fc.Arbitrary<ModelSettings> = fc.record({
   resumeTimeoutSeconds: fc.integer({ min: 0, max: 5 }),
   waitForSessionReadyEvent: fc.boolean(),
   endSessionOnResumeTimeout: fc.boolean(),
+  maxSessionSeconds: fc.constantFrom(0, 0, 1, 2, 5),
+  firstConnectionTimeoutSeconds: fc.constantFrom(0, 0, 1, 2, 5),
 });
 
 const endSessionBody: fc.Arbitrary<EndSessionRequest | undefined> = fc.option(
@@ -147,6 +172,11 @@ export const commandArbitraries: Array<fc.Arbitrary<Command>> = [
   // App ready and the first frame again, so that most runs get past readiness rows 1 and 2.
   fc.constantFrom<ListenedEvent>('omni.kit.app.GLOBAL_EVENT_APP_READY', 'omni.usd.StageRenderingEventType.NEW_FRAME').map((e) => new SendEvent(e)),
   fc.constantFrom<ListenedEvent>('omni.kit.livestream.client_connected:immediate', 'omni.kit.livestream.client_disconnected:immediate').map((e) => new SendEvent(e)),
+  // Connects and disconnects with a few ids, in any order and repeated.
+  fc
+    .tuple(fc.constantFrom<ListenedEvent>('omni.kit.livestream.client_connected:immediate', 'omni.kit.livestream.client_disconnected:immediate'), fc.constantFrom('c1', 'c2', 'c3'))
+    .map(([e, id]) => new SendEvent(e, id)),
+  fc.option(fc.constantFrom(0, 10), { nil: undefined, freq: 2 }).map((deadline) => new Shutdown(deadline)),
   endSessionBody.map((body) => new EndSession(body)),
   endSessionBody.map((body) => new EndSession(body)),
   fc.constantFrom(...CREDENTIAL_EXAMPLES).map((example) => new PostCredentials(example)),

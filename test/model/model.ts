@@ -9,6 +9,8 @@ export interface ModelSettings {
   readonly resumeTimeoutSeconds: number;
   readonly waitForSessionReadyEvent: boolean;
   readonly endSessionOnResumeTimeout: boolean;
+  readonly maxSessionSeconds: number;
+  readonly firstConnectionTimeoutSeconds: number;
 }
 
 export type ListenedEvent =
@@ -18,10 +20,10 @@ export type ListenedEvent =
   | 'omni.kit.livestream.client_connected:immediate'
   | 'omni.kit.livestream.client_disconnected:immediate';
 
-export type EndCause = 'GRACEFUL_SHUTDOWN' | 'RESUME_TIMEOUT' | 'RESUME_DISABLED';
+export type EndCause = 'GRACEFUL_SHUTDOWN' | 'RESUME_TIMEOUT' | 'RESUME_DISABLED' | 'MAX_SESSION_LENGTH' | 'NO_CLIENT_CONNECTED' | 'SHUTDOWN';
 
 export type Dispatched =
-  | { event: 'omni.services.livestream.session.ended'; payload: { sessionId: string | null; cause: EndCause } }
+  | { event: 'omni.services.livestream.session.ended'; payload: { sessionId: string | null; cause: EndCause; deadlineSeconds?: number } }
   | { event: 'omni.services.livestream.session.stun_credentials'; payload: unknown };
 
 export interface ModelReadiness {
@@ -33,6 +35,12 @@ export type SessionStatus = 'COMPLETE' | 'AWAITING_RESUME';
 
 /** What the original's model reads as `gracefulShutdown: true`. */
 const GRACEFUL = new Set<unknown>([true, 1, 'true', 'TRUE', 'True', 'Yes', 'yes', 't', 'y', 'on', '1']);
+/** A deadline that ends the session when reached; `order` breaks ties as timers started earlier fire first. */
+interface Deadline {
+  at: number;
+  order: number;
+  cause: EndCause;
+}
 
 export class SessionModel {
   /** Milliseconds since start. */
@@ -40,7 +48,12 @@ export class SessionModel {
   appReady = false;
   firstFrame = false;
   sessionReadyEvent = false;
-  clients = 0;
+  /** Connects minus disconnects sent without a clientId, never below 0. */
+  countedClients = 0;
+  /** Ids whose connect came and whose disconnect has not. */
+  readonly connectedIds = new Set<string>();
+  /** Ids whose disconnect came (in any order with their connect): never counted again. */
+  readonly departedIds = new Set<string>();
   /** Readiness row 4: a session ended (no quit) while a client was connected. */
   waitingForPreviousClient = false;
   /** When endsession opened the resume window; null while it is closed. */
@@ -50,8 +63,18 @@ export class SessionModel {
   /** A session ended with quitOnSessionEnded: the service is on its way out. */
   quitting = false;
   quits = 0;
+  /** SIGTERM or SIGINT came: the service is stopping. */
+  shuttingDown = false;
   lastSessionId: string | null = null;
+  /** The first client connection of the session (maxSessionSeconds counts from it). */
+  sessionStartedAt: number | null = null;
+  /** Credentials of a session nobody has connected to yet (firstConnectionTimeoutSeconds counts from them). */
+  credentialsAt: number | null = null;
   readonly dispatched: Dispatched[] = [];
+  #windowOrder = 0;
+  #sessionOrder = 0;
+  #credentialsOrder = 0;
+  #order = 0;
 
   constructor(readonly settings: ModelSettings) {}
 
@@ -59,7 +82,16 @@ export class SessionModel {
     return this.settings.resumeTimeoutSeconds * 1000;
   }
 
-  event(name: ListenedEvent): void {
+  get clients(): number {
+    return this.countedClients + this.connectedIds.size;
+  }
+
+  /** A session is on (or may begin): neither ended nor on the way out. */
+  get #live(): boolean {
+    return !this.ended && !this.quitting && !this.shuttingDown;
+  }
+
+  event(name: ListenedEvent, clientId?: string): void {
     switch (name) {
       case 'omni.kit.app.GLOBAL_EVENT_APP_READY':
         this.appReady = true;
@@ -71,12 +103,26 @@ export class SessionModel {
         this.sessionReadyEvent = true;
         return;
       case 'omni.kit.livestream.client_connected:immediate':
-        this.clients += 1;
+        if (clientId === undefined) this.countedClients += 1;
+        else if (this.connectedIds.has(clientId)) return; // the same connection again
+        else if (!this.departedIds.has(clientId)) this.connectedIds.add(clientId);
+        if (this.quitting || this.shuttingDown) return;
         this.windowOpenedAt = null; // resumed
         this.ended = false; // or a new session begins
+        this.credentialsAt = null;
+        if (this.sessionStartedAt === null) {
+          this.sessionStartedAt = this.now;
+          this.#sessionOrder = ++this.#order;
+        }
         return;
       case 'omni.kit.livestream.client_disconnected:immediate':
-        this.clients = Math.max(0, this.clients - 1);
+        if (clientId === undefined) {
+          this.countedClients = Math.max(0, this.countedClients - 1);
+        } else {
+          if (this.departedIds.has(clientId)) return; // the same disconnect again
+          this.departedIds.add(clientId);
+          this.connectedIds.delete(clientId);
+        }
         this.waitingForPreviousClient = false;
         return;
     }
@@ -84,34 +130,78 @@ export class SessionModel {
 
   credentials(dispatchedPayload: unknown): void {
     this.dispatched.push({ event: 'omni.services.livestream.session.stun_credentials', payload: dispatchedPayload });
+    if (this.quitting || this.shuttingDown) return;
     this.ended = false;
+    if (this.sessionStartedAt === null && this.credentialsAt === null) {
+      this.credentialsAt = this.now;
+      this.#credentialsOrder = ++this.#order;
+    }
   }
 
   endSession(body: { sessionId?: string | null; gracefulShutdown?: boolean | number | string | null } | undefined): SessionStatus {
     if (typeof body?.sessionId === 'string') this.lastSessionId = body.sessionId;
-    if (this.ended || this.quitting) return 'COMPLETE';
+    if (!this.#live) return 'COMPLETE';
     if (GRACEFUL.has(body?.gracefulShutdown ?? false)) return this.#end('GRACEFUL_SHUTDOWN');
     if (this.windowOpenedAt !== null) {
       return this.now - this.windowOpenedAt >= this.#timeoutMs ? this.#end('RESUME_TIMEOUT') : 'AWAITING_RESUME';
     }
     if (this.settings.resumeTimeoutSeconds > 0) {
       this.windowOpenedAt = this.now;
+      this.#windowOrder = ++this.#order;
       return 'AWAITING_RESUME';
     }
     return this.#end('RESUME_DISABLED');
   }
 
+  /** SIGTERM: a live session ends with cause SHUTDOWN; nothing quits (the service is stopping anyway). */
+  shutdown(deadlineSeconds?: number): void {
+    if (this.shuttingDown) return;
+    if (!this.ended && !this.quitting) {
+      this.dispatched.push({
+        event: 'omni.services.livestream.session.ended',
+        payload: { sessionId: this.lastSessionId, cause: 'SHUTDOWN', ...(deadlineSeconds === undefined ? {} : { deadlineSeconds }) },
+      });
+    }
+    this.shuttingDown = true;
+    this.windowOpenedAt = null;
+    this.sessionStartedAt = null;
+    this.credentialsAt = null;
+    this.sessionReadyEvent = false;
+  }
+
+  #deadlines(): Deadline[] {
+    if (!this.#live) return [];
+    const { maxSessionSeconds, firstConnectionTimeoutSeconds, endSessionOnResumeTimeout } = this.settings;
+    const deadlines: Deadline[] = [];
+    if (endSessionOnResumeTimeout && this.windowOpenedAt !== null) {
+      deadlines.push({ at: this.windowOpenedAt + this.#timeoutMs, order: this.#windowOrder, cause: 'RESUME_TIMEOUT' });
+    }
+    if (maxSessionSeconds > 0 && this.sessionStartedAt !== null) {
+      deadlines.push({ at: this.sessionStartedAt + maxSessionSeconds * 1000, order: this.#sessionOrder, cause: 'MAX_SESSION_LENGTH' });
+    }
+    if (firstConnectionTimeoutSeconds > 0 && this.credentialsAt !== null) {
+      deadlines.push({ at: this.credentialsAt + firstConnectionTimeoutSeconds * 1000, order: this.#credentialsOrder, cause: 'NO_CLIENT_CONNECTED' });
+    }
+    return deadlines;
+  }
+
   advance(ms: number): void {
     const target = this.now + ms;
-    if (this.settings.endSessionOnResumeTimeout && this.windowOpenedAt !== null && this.windowOpenedAt + this.#timeoutMs <= target) {
-      this.now = this.windowOpenedAt + this.#timeoutMs;
-      this.#end('RESUME_TIMEOUT');
+    for (;;) {
+      const next = this.#deadlines()
+        .filter((d) => d.at <= target)
+        .sort((a, b) => a.at - b.at || a.order - b.order)[0];
+      if (!next) break;
+      this.now = next.at;
+      this.#end(next.cause);
     }
     this.now = target;
   }
 
   #end(cause: EndCause): 'COMPLETE' {
     this.windowOpenedAt = null;
+    this.sessionStartedAt = null;
+    this.credentialsAt = null;
     this.sessionReadyEvent = false;
     this.dispatched.push({ event: 'omni.services.livestream.session.ended', payload: { sessionId: this.lastSessionId, cause } });
     if (this.settings.quitOnSessionEnded) {
@@ -124,9 +214,20 @@ export class SessionModel {
     return 'COMPLETE';
   }
 
+  /** What /v1/streaming/status shows of the session policies: whole seconds left, or null. */
+  policies(): { sessionSecondsLeft: number | null; firstConnectionSecondsLeft: number | null } {
+    const left = (since: number | null, seconds: number) =>
+      since === null || seconds === 0 ? null : Math.max(0, Math.ceil((since + seconds * 1000 - this.now) / 1000));
+    return {
+      sessionSecondsLeft: left(this.sessionStartedAt, this.settings.maxSessionSeconds),
+      firstConnectionSecondsLeft: left(this.credentialsAt, this.settings.firstConnectionTimeoutSeconds),
+    };
+  }
+
   readiness(): ModelReadiness {
     const no = (statusMessage: string, reason: string): ModelReadiness => ({ httpStatus: 503, body: { statusMessage, reason } });
     const yes = (statusMessage: string, reason: string): ModelReadiness => ({ httpStatus: 200, body: { statusMessage, reason } });
+    if (this.shuttingDown) return no('Status: Streaming session ended (recycle instance)', 'SHUTTING_DOWN');
     if (!this.appReady) return no('Status: App not ready', 'APP_NOT_READY');
     if (!this.firstFrame) return no('Status: Rtx not ready', 'RTX_NOT_READY');
     if (this.settings.waitForSessionReadyEvent && !this.sessionReadyEvent) {
