@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { startAgones, type AgonesAdapter } from './agones/index.js';
 import { createKitEventBus, type KitEventBus } from './core/bus.js';
 import { createSystemClock, type Clock } from './core/clock.js';
 import type { Readiness } from './core/readiness.js';
@@ -76,6 +77,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   let resolveExited!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
 
+  let agones: AgonesAdapter | undefined;
   const session = new Session({
     settings,
     clock,
@@ -84,7 +86,9 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     onQuit: (exitCode) => {
       // The answer to endsession must reach its caller before the process goes, and so must
       // the answers to requests sent at the same time, still unread on other connections.
+      // Then Agones hears of it (it deletes the pod, and the fleet replaces it).
       void settle()
+        .then(() => agones?.shutdown())
         .then(close)
         .then(() => {
           resolveExited(exitCode);
@@ -92,12 +96,13 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
         });
     },
   });
+  agones = startAgones({ session, settings, env: options.env ?? {}, clock, logger });
   const streams = new EventStreams(session, bus, clock, settings.maxEventStreams);
   const metrics = new ServiceMetrics(session, bus);
   const startedAt = clock.now();
   specPath(); // a package without its spec fails here, not at its first request
   const outcomes = new RequestOutcomes(logger, metrics);
-  const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics });
+  const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, agones });
   const { handler } = createFront({ handlers, logger, inflight, outcomes, accessToken: settings.accessToken });
 
   /**
@@ -117,6 +122,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
 
   function close(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
+      agones?.stop();
       streams.closeAll();
       if (!server?.listening) return resolve();
       const s = server;

@@ -1,3 +1,4 @@
+import type { AgonesAdapter } from '../agones/index.js';
 import type { KitEventBus } from '../core/bus.js';
 import type { Clock } from '../core/clock.js';
 import type { Session, SessionLogger } from '../core/session.js';
@@ -24,6 +25,8 @@ export interface HandlerDependencies {
   /** The clock's time the service started at, for its uptime. */
   startedAt: number;
   metrics: ServiceMetrics;
+  /** Set when the pod is an Agones GameServer. */
+  agones?: AgonesAdapter;
 }
 
 /** The handler of every operation in the spec. */
@@ -35,7 +38,7 @@ export function createHandlers(deps: HandlerDependencies): Handlers {
     endSession: endSession(deps.session, deps.logger),
     sendEvent: sendEvent(deps.bus),
     streamEvents: streamEvents(deps.streams, deps.inflight),
-    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt),
+    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt, deps.agones),
     getMetrics: getMetrics(deps.metrics),
   };
 }

@@ -1,11 +1,12 @@
 import type { StatusReport } from '../../generated/types.gen.js';
+import type { AgonesAdapter } from '../agones/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Session } from '../core/session.js';
 import type { Handler } from './handlers.js';
 import { SETTINGS, type Settings } from '../settings/table.js';
 
 /** What an operator needs to see why an instance is or is not ready; never a secret. */
-export function statusReport(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number): StatusReport {
+export function statusReport(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number, agones?: AgonesAdapter): StatusReport {
   const readiness = session.readiness();
   const { state } = session;
   return {
@@ -20,6 +21,7 @@ export function statusReport(session: Session, settings: Readonly<Settings>, clo
     credentialsReceived: state.credentialsReceived,
     uptimeSeconds: Math.max(0, (clock.now() - startedAt) / 1000),
     settings: shownSettings(settings),
+    ...(agones && { agones: agones.view() }),
   };
 }
 
@@ -38,6 +40,6 @@ function shownSettings(settings: Readonly<Settings>): StatusReport['settings'] {
 }
 
 /** `GET /v1/streaming/status`. */
-export function getStatus(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number): Handler<'getStatus'> {
-  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt), headers: { 'Cache-Control': 'no-store' } });
+export function getStatus(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number, agones?: AgonesAdapter): Handler<'getStatus'> {
+  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt, agones), headers: { 'Cache-Control': 'no-store' } });
 }

@@ -41,6 +41,8 @@ describe('GET /v1/streaming/status', () => {
         requestTimeoutSeconds: 30,
         maxEventStreams: 16,
         appStopGraceSeconds: 10,
+        agones: null,
+        agonesHealthPeriodSeconds: 2,
         appReadyWhen: null,
         newFrameWhen: null,
         sessionReadyWhen: null,
