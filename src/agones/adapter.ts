@@ -178,6 +178,7 @@ export class AgonesAdapter {
         if (this.#queue[0] === op) this.#queue.shift();
         if (op.call === 'ready') this.#state = 'Ready';
         if (op.call === 'shutdown') {
+          this.#options.logger.info({ sdkUrl: this.#options.sdk.url }, 'Agones GameServer shut down');
           this.#state = 'Shutdown';
           this.#shutdownSent?.();
         }
