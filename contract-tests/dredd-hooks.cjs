@@ -28,7 +28,7 @@ function before(name, fn) {
   hooks.before(name, (t, done) => {
     t.skip = false;
     fn(t).then(() => done(), (error) => {
-      t.fail = `could not set up the state: ${error.message}`;
+      t.fail = `could not set up the state: ${error.message} ${error.cause?.code ?? ""} at ${baseUrl(t)}`;
       done();
     });
   });
@@ -92,7 +92,7 @@ badBody(`${CREDS} > 400 > application/json`, JSON.stringify({ stunIp: 'stun.exam
 tooLarge(`${CREDS} > 413 > application/json`);
 badType(`${CREDS} > 415 > application/json`);
 
-badBody(`${END} > 400 > application/json`, JSON.stringify({ gracefulShutdown: 'yes' }));
+badBody(`${END} > 400 > application/json`, JSON.stringify({ gracefulShutdown: 'maybe' }));
 tooLarge(`${END} > 413 > application/json`);
 badType(`${END} > 415 > application/json`);
 

@@ -1,6 +1,7 @@
 // Runs Dredd (contract-tests/dredd.yml) against the real CLI started for the run, and
 // fails on any failing transaction, any error, or any skip not named in dredd-skips.cjs.
 import { spawn } from 'node:child_process';
+import { get } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parse } from 'yaml';
@@ -11,6 +12,19 @@ const { ACCESS_TOKEN } = require('./dredd-token.cjs');
 const Dredd = require('dredd');
 const namedSkips = require('./dredd-skips.cjs');
 
+
+/**
+ * One start-up probe on a connection of its own: a kept-alive socket left in fetch's pool
+ * could be reused by the hooks just as the service closes it for idleness (ECONNRESET).
+ */
+function startupOk(port) {
+  return new Promise((resolve) => {
+    get({ host: '127.0.0.1', port, path: '/v1/streaming/startup', agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    }).on('error', () => resolve(false));
+  });
+}
 
 async function startService(port) {
   const child = spawn(process.execPath, [
@@ -33,7 +47,7 @@ async function startService(port) {
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(1));
   // Ready to test once the start-up probe answers (as an orchestrator would see it).
   for (const deadline = Date.now() + 15_000; Date.now() < deadline && !exited;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/v1/streaming/startup`).then((r) => r.ok, () => false);
+    const ok = await startupOk(port);
     if (ok) return child;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

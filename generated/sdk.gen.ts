@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { CheckReadyData, CheckReadyErrors, CheckReadyResponses, CheckStartupData, CheckStartupResponses, EndSessionData, EndSessionErrors, EndSessionResponses, GetMetricsData, GetMetricsResponses, GetStatusData, GetStatusResponses, SendEventData, SendEventErrors, SendEventResponses, SetCredentialsData, SetCredentialsErrors, SetCredentialsResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses } from './types.gen.js';
+import type { CheckReadyData, CheckReadyErrors, CheckReadyHeadData, CheckReadyHeadErrors, CheckReadyHeadResponses, CheckReadyResponses, CheckStartupData, CheckStartupHeadData, CheckStartupHeadResponses, CheckStartupResponses, EndSessionData, EndSessionErrors, EndSessionResponses, GetMetricsData, GetMetricsResponses, GetStatusData, GetStatusResponses, SendEventData, SendEventErrors, SendEventResponses, SetCredentialsData, SetCredentialsErrors, SetCredentialsResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -30,11 +30,25 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 export const checkReady = <ThrowOnError extends boolean = false>(options?: Options<CheckReadyData, ThrowOnError>) => (options?.client ?? client).get<CheckReadyResponses, CheckReadyErrors, ThrowOnError>({ url: '/v1/streaming/ready', ...options });
 
 /**
+ * Readiness, as GET answers it, without the body
+ *
+ * The status and headers GET /v1/streaming/ready would answer now, for health checkers that use HEAD.
+ */
+export const checkReadyHead = <ThrowOnError extends boolean = false>(options?: Options<CheckReadyHeadData, ThrowOnError>) => (options?.client ?? client).head<CheckReadyHeadResponses, CheckReadyHeadErrors, ThrowOnError>({ url: '/v1/streaming/ready', ...options });
+
+/**
  * Start-up probe that always succeeds
  *
  * Always answers 200, whatever the state of the streaming application.
  */
 export const checkStartup = <ThrowOnError extends boolean = false>(options?: Options<CheckStartupData, ThrowOnError>) => (options?.client ?? client).get<CheckStartupResponses, unknown, ThrowOnError>({ url: '/v1/streaming/startup', ...options });
+
+/**
+ * Start-up probe, as GET answers it, without the body
+ *
+ * Always answers 200, for health checkers that use HEAD.
+ */
+export const checkStartupHead = <ThrowOnError extends boolean = false>(options?: Options<CheckStartupHeadData, ThrowOnError>) => (options?.client ?? client).head<CheckStartupHeadResponses, unknown, ThrowOnError>({ url: '/v1/streaming/startup', ...options });
 
 /**
  * Set the STUN and optional TURN credentials for WebRTC streaming

@@ -8,6 +8,7 @@ import { errorHandler, methodNotAllowed, unknownPath } from './http/errors.js';
 import { deliver, type BodyOf, type Handler, type Handlers, type OperationId, type PathOf, type QueryOf } from './http/handlers.js';
 import { OPERATION_IDS, OPERATIONS, OPERATIONS_BY_PATH } from './http/operations.js';
 import type { LoadedSpec } from './http/spec.js';
+import { noteInvalidUtf8, rejectInvalidUtf8 } from './http/utf8.js';
 
 /** Largest request body accepted; credentials bodies are well under 2 KiB. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -29,7 +30,7 @@ export function createApp({ handlers, spec, logger, accessToken }: AppDependenci
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(docsRouter(spec));
-  const json = express.json({ limit: BODY_LIMIT_BYTES });
+  const json = [express.json({ limit: BODY_LIMIT_BYTES, verify: noteInvalidUtf8 }), rejectInvalidUtf8];
   const validator = OpenApiValidator.middleware({
     apiSpec: structuredClone(spec.document) as never,
     validateRequests: { allowUnknownQueryParameters: true },
@@ -37,13 +38,17 @@ export function createApp({ handlers, spec, logger, accessToken }: AppDependenci
     validateSecurity: false,
     validateResponses: false,
     ignoreUndocumented: false,
+    // The spec is linted in CI (Redocly, strict) and checked by the contract tests; checking it
+    // again against the OpenAPI meta-schema at every start-up only costs start-up time.
+    validateApiSpec: false,
   });
   const mount = <K extends OperationId>(id: K) => {
     const { path, method } = OPERATIONS[id];
     app.route(path)[method](operationOf(id), accessRule(OPERATIONS[id], accessToken), json, validator);
     app.route(path)[method]<PathOf<K>, unknown, BodyOf<K>, QueryOf<K>>(route(handlers[id]));
   };
-  for (const id of OPERATION_IDS) mount(id);
+  // HEAD routes first: Express lets a GET route answer HEAD too, before a later HEAD route could.
+  for (const id of [...OPERATION_IDS].sort((a, b) => Number(OPERATIONS[b].method === 'head') - Number(OPERATIONS[a].method === 'head'))) mount(id);
   for (const [path, methods] of OPERATIONS_BY_PATH) {
     const allowed = [...methods.keys()].map((m) => m.toUpperCase());
     app.all(path, (req, _res, next) => next(methodNotAllowed(req.method, allowed)));

@@ -12,3 +12,5 @@ export { Session, type SessionLogger, type SessionOptions } from './core/session
 export { loadSettings, SettingsError, type LoadedSettings, type SettingsSources } from './settings/load.js';
 export { DEFAULT_SETTINGS, SETTINGS, type SettingName, type Settings, type SettingSpec } from './settings/table.js';
 export type { SessionStatus, StreamingCredentials, TurnDetails } from '../generated/types.gen.js';
+export { runNvcfCheck } from './check/sequence.js';
+export type { CheckName, CheckResult, NvcfCheckOptions, NvcfCheckReport, ReadinessState } from './check/types.js';

@@ -12,6 +12,7 @@ import { waitingHint } from './start-hint.js';
 import { readyRules, SESSION_URL_ENV, splitCommand, supervise, watchReadyRules, type Supervision } from './supervisor/run.js';
 
 const USAGE = `Usage: livestream-session [options] [--/<setting path>=<value> ...] [-- <command> [args...]]
+       livestream-session check <base-url> [options] [--run -- <command> [args...]]  (see check --help)
 
 Controls a cloud streaming session (NVCF, Kubernetes), compatible with the
 Omniverse Kit extension omni.services.livestream.session.
@@ -163,4 +164,7 @@ async function main(argv: string[]): Promise<void> {
   });
 }
 
-await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// `check` plays NVCF against a target; loaded only then, so the service starts as light as before.
+if (argv[0] === 'check') process.exitCode = await (await import('./check/cli.js')).checkCommand(argv.slice(1));
+else await main(argv);

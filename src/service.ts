@@ -32,6 +32,9 @@ export interface SessionServiceOptions extends Omit<SettingsSources, 'overrides'
   closeTimeoutMs?: number;
 }
 
+/** After listening, how long before the rest of the HTTP layer loads (see listen()). */
+const WARM_UP_DELAY_MS = 100;
+
 /** How often Node looks for callers past their headers or request time-out. */
 const CONNECTIONS_CHECK_MS = 1000;
 
@@ -102,8 +105,10 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const startedAt = clock.now();
   specPath(); // a package without its spec fails here, not at its first request
   const outcomes = new RequestOutcomes(logger, metrics);
-  const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, agones });
-  const { handler } = createFront({ handlers, logger, inflight, outcomes, accessToken: settings.accessToken });
+  const port = () => (server?.address() as AddressInfo | null)?.port ?? settings.port;
+  const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, port, agones });
+  const front = createFront({ handlers, logger, inflight, outcomes, accessToken: settings.accessToken });
+  const { handler } = front;
 
   /**
    * Resolves once no answer is pending and a turn of the event loop has brought no new
@@ -162,6 +167,10 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host === undefined ? 'localhost' : shownHost}:${address.port}`;
     logger.info({ url, address: address.address, port: address.port }, 'listening');
+    // Express, the validator and the spec load now, early in start-up, rather than under the
+    // first request that needs them: loading blocks the event loop, and probes would wait.
+    // Not at once, so that the first probes of a start-up answer at full speed.
+    setTimeout(() => void front.app().catch(() => {}), WARM_UP_DELAY_MS).unref();
     return { url, port: address.port, host: address.address };
   }
 

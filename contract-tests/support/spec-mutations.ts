@@ -261,7 +261,8 @@ export function enumMutations(fields: Field[]): fc.Arbitrary<Mutation>[] {
     const allowed = field.schema.enum;
     if (field.schema.type !== 'string' || !allowed) return [];
     const nearMiss = fc
-      .constantFrom(...(allowed as string[]))
+      // A nullable enum lists null among its values: null is no string to misspell.
+      .constantFrom(...(allowed as Array<string | null>).filter((v): v is string => v !== null))
       .chain((v) => fc.constantFrom(v.toLowerCase(), `${v} `, ` ${v}`, v.slice(0, -1), `${v}x`, v.toUpperCase()));
     return [
       fc

@@ -53,17 +53,18 @@ const isTurn = (uri: string) => /^turns?:/.test(uri);
  */
 export function credentialsProblems(credentials: StreamingCredentials): CredentialsProblem[] {
   const problems: CredentialsProblem[] = [];
-  if (!isHost(credentials.stunIp)) problems.push({ path: '/stunIp', message: 'must be a host name or an IP address, without scheme or port' });
+  if (credentials.stunIp !== undefined && !isHost(credentials.stunIp)) problems.push({ path: '/stunIp', message: 'must be a host name or an IP address, without scheme or port' });
   const turn = credentials.turnDetails;
   if (turn === undefined) return problems;
-  turn.uris.forEach((uri, i) => {
+  const uris = turn.uris ?? [];
+  uris.forEach((uri, i) => {
     const problem = uriProblem(uri);
     if (problem) problems.push({ path: `/turnDetails/uris/${i}`, message: problem });
   });
-  const turnUris = turn.uris.filter(isTurn);
+  const turnUris = uris.filter(isTurn);
   if (turnUris.length > 0) {
-    if (turn.username === '') problems.push({ path: '/turnDetails/username', message: 'must not be empty when TURN URIs are given' });
-    if (turn.password === '') problems.push({ path: '/turnDetails/password', message: 'must not be empty when TURN URIs are given' });
+    if (!turn.username) problems.push({ path: '/turnDetails/username', message: 'must be given, not empty, when TURN URIs are given' });
+    if (!turn.password) problems.push({ path: '/turnDetails/password', message: 'must be given, not empty, when TURN URIs are given' });
   }
   if (turn.transportPolicy === 'RELAY' && turnUris.length === 0) {
     problems.push({ path: '/turnDetails/transportPolicy', message: 'is RELAY, which needs at least one turn: or turns: URI in turnDetails.uris' });

@@ -7,7 +7,7 @@ import type { Settings } from '../settings/table.js';
 import { endSession } from './end-session.js';
 import { getMetrics } from './get-metrics.js';
 import { getStatus } from './get-status.js';
-import type { ErrorShapes, Handlers } from './handlers.js';
+import { NO_INPUT, type ErrorShapes, type Handlers } from './handlers.js';
 import type { InflightRequests } from './inflight.js';
 import { checkReady, checkStartup } from './probes.js';
 import { sendEvent } from './send-event.js';
@@ -25,20 +25,26 @@ export interface HandlerDependencies {
   /** The clock's time the service started at, for its uptime. */
   startedAt: number;
   metrics: ServiceMetrics;
+  /** The port the server listens on. */
+  port: () => number;
   /** Set when the pod is an Agones GameServer. */
   agones?: AgonesAdapter;
 }
 
 /** The handler of every operation in the spec. */
 export function createHandlers(deps: HandlerDependencies): Handlers {
+  const ready = checkReady(deps.session);
   return {
-    checkReady: checkReady(deps.session),
+    checkReady: ready,
+    // HEAD: the GET's status and headers; Node sends no body with them.
+    checkReadyHead: (_request, exchange) => ready(NO_INPUT, exchange),
     checkStartup,
+    checkStartupHead: (_request, exchange) => checkStartup(NO_INPUT, exchange),
     setCredentials: setCredentials(deps.session),
     endSession: endSession(deps.session, deps.logger),
     sendEvent: sendEvent(deps.bus),
     streamEvents: streamEvents(deps.streams, deps.inflight),
-    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt, deps.agones),
+    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt, deps.port, deps.agones),
     getMetrics: getMetrics(deps.metrics),
   };
 }

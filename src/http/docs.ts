@@ -1,9 +1,14 @@
 import { Router, type RequestHandler } from 'express';
+import { methodNotAllowed } from './errors.js';
 import type { LoadedSpec } from './spec.js';
 
 /** The docs page and the spec beside it, outside the validated paths. */
 export function docsRouter(spec: LoadedSpec): Router {
   const router = Router();
+  // They are pages and files to read: any other method gets the shared 405.
+  router.use(['/openapi.yaml', '/openapi.json', '/docs'], (req, _res, next) => {
+    next(req.method === 'GET' || req.method === 'HEAD' ? undefined : methodNotAllowed(req.method, ['GET', 'HEAD']));
+  });
   router.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(spec.text);
   });

@@ -1,11 +1,13 @@
 import type { Session, SessionLogger } from '../core/session.js';
 import type { Handler } from './handlers.js';
+import { toBoolean } from './lenient.js';
 
 /** `POST /v1/streaming/endsession`: ends the session or opens its resume window. */
 export function endSession(session: Session, logger: SessionLogger): Handler<'endSession'> {
   return ({ body = {} }) => {
-    const sessionStatus = session.endSession(body);
-    logger.info({ sessionId: body.sessionId ?? null, gracefulShutdown: body.gracefulShutdown ?? false, sessionStatus }, 'endsession');
+    const request = { sessionId: body.sessionId ?? undefined, gracefulShutdown: toBoolean(body.gracefulShutdown) };
+    const sessionStatus = session.endSession(request);
+    logger.info({ sessionId: request.sessionId ?? null, gracefulShutdown: request.gracefulShutdown ?? false, sessionStatus }, 'endsession');
     // The service exits once this answer is out: don't hold the connection open.
     const headers = session.state.phase.name === 'recycling' ? { Connection: 'close' } : undefined;
     return { status: 200, body: { sessionStatus }, headers };

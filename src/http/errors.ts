@@ -121,7 +121,7 @@ function fromValidator(status: number, code: ErrorCode, e: ForeignError, req: In
   const found = e.errors ?? [];
   switch (status) {
     case 400:
-      return validationFailed(found.map((fe) => ({ path: fe.path ?? '', message: fe.message ?? '', missing: fe.errorCode === 'required.openapi.validation' })));
+      return validationFailed(fieldProblems(found));
     case 415:
       return new HttpError({ status, code, message: `Unsupported media type ${req?.headers['content-type'] ?? '(no Content-Type)'}; use application/json` });
     case 404:
@@ -131,6 +131,24 @@ function fromValidator(status: number, code: ErrorCode, e: ForeignError, req: In
     default:
       return new HttpError({ status, code, message: e.message ?? 'Bad request' });
   }
+}
+
+/**
+ * One problem per field. A field that may take several forms (`anyOf`) gets one problem
+ * listing what each form wanted, not one per form.
+ */
+function fieldProblems(found: NonNullable<ForeignError['errors']>): FieldProblem[] {
+  const byPath = new Map<string, Array<{ message: string; keyword: string | undefined }>>();
+  for (const fe of found) {
+    const path = fe.path ?? '';
+    if (!byPath.has(path)) byPath.set(path, []);
+    byPath.get(path)!.push({ message: fe.message ?? '', keyword: fe.errorCode?.replace(/\.openapi\.validation$/, '') });
+  }
+  return [...byPath].flatMap(([path, problems]): FieldProblem[] => {
+    if (!problems.some((p) => p.keyword === 'anyOf')) return problems.map((p) => ({ path, message: p.message, missing: p.keyword === 'required' }));
+    const forms = problems.filter((p) => p.keyword !== 'anyOf').map((p) => (p.keyword === 'pattern' ? 'must be a string of the form the spec gives (see /docs)' : p.message));
+    return [{ path, message: [...new Set(forms)].join(', or ') }];
+  });
 }
 
 /** `/body/turnDetails/uris/0` and `must be string` → `turnDetails.uris.0 must be string`. */

@@ -28,12 +28,12 @@ export interface Front {
  * no input and need no access rule (the probes, status and metrics, which are polled).
  */
 const DIRECT = new Map<string, InputlessOperation>(
-  OPERATION_IDS.filter(isDirect).map((id) => [OPERATIONS[id].path, id]),
+  OPERATION_IDS.filter(isDirect).map((id) => [`${OPERATIONS[id].method.toUpperCase()} ${OPERATIONS[id].path}`, id]),
 );
 
 function isDirect(id: OperationId): id is InputlessOperation {
   const { method, hasInput, security, localOnly } = OPERATIONS[id];
-  return method === 'get' && !hasInput && security.length === 0 && !localOnly;
+  return (method === 'get' || method === 'head') && !hasInput && security.length === 0 && !localOnly;
 }
 
 /**
@@ -73,15 +73,16 @@ export function createFront(deps: FrontDependencies): Front {
       }
       // Answered at once (the probes): nothing to wait for, logged now.
       deliver(result, exchange);
+      deps.outcomes.record(req.method!, req.url!, res.statusCode, started, true);
     } catch (error) {
       fail(error);
+      deps.outcomes.record(req.method!, req.url!, res.statusCode, started, false);
     }
-    deps.outcomes.record('GET', req.url!, res.statusCode, started);
   }
 
   function handler(req: IncomingMessage, res: ServerResponse): void {
     const started = process.hrtime.bigint();
-    const id = req.method === 'GET' && isBodiless(req) ? DIRECT.get(req.url!) : undefined;
+    const id = isBodiless(req) ? DIRECT.get(`${req.method} ${req.url}`) : undefined;
     if (id !== undefined) return direct(id, req, res, started);
     track(req, res, started);
     if (loaded) return void loaded(req, res);

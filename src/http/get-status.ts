@@ -6,7 +6,7 @@ import type { Handler } from './handlers.js';
 import { SETTINGS, type Settings } from '../settings/table.js';
 
 /** What an operator needs to see why an instance is or is not ready; never a secret. */
-export function statusReport(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number, agones?: AgonesAdapter): StatusReport {
+export function statusReport(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number, port: number, agones?: AgonesAdapter): StatusReport {
   const readiness = session.readiness();
   const { state } = session;
   return {
@@ -20,7 +20,7 @@ export function statusReport(session: Session, settings: Readonly<Settings>, clo
     lastSessionId: state.lastSessionId,
     credentialsReceived: state.credentialsReceived,
     uptimeSeconds: Math.max(0, (clock.now() - startedAt) / 1000),
-    settings: shownSettings(settings),
+    settings: { ...shownSettings(settings), port },
     ...(agones && { agones: agones.view() }),
   };
 }
@@ -40,6 +40,14 @@ function shownSettings(settings: Readonly<Settings>): StatusReport['settings'] {
 }
 
 /** `GET /v1/streaming/status`. */
-export function getStatus(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number, agones?: AgonesAdapter): Handler<'getStatus'> {
-  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt, agones), headers: { 'Cache-Control': 'no-store' } });
+/** `port()`: the port the server listens on (the one it picked, with port 0). */
+export function getStatus(
+  session: Session,
+  settings: Readonly<Settings>,
+  clock: Clock,
+  startedAt: number,
+  port: () => number,
+  agones?: AgonesAdapter,
+): Handler<'getStatus'> {
+  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt, port(), agones), headers: { 'Cache-Control': 'no-store' } });
 }

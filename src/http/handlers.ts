@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Operations } from '../../generated/operations.gen.js';
 import type { ErrorResponse } from '../../generated/types.gen.js';
-import { send, type Answer } from './send.js';
+import { HANDLER_ANSWERS, send, type Answer } from './send.js';
 
 /** Every operationId of the spec, from the generated types. */
 export type OperationId = keyof Operations;
@@ -42,11 +42,11 @@ export type PathOf<K extends OperationId> = Part<K, 'path', NoParameters>;
  * them, checked against the spec before the handler runs. (Headers it declares, such as
  * `Last-Event-ID`, are on `exchange.req`.)
  */
-export interface RequestOf<K extends OperationId> {
+export type RequestOf<K extends OperationId> = {
   readonly body: BodyOf<K>;
   readonly query: QueryOf<K>;
   readonly path: PathOf<K>;
-}
+};
 
 /** The request of an operation that takes no input. */
 export const NO_INPUT: { readonly body: undefined; readonly query: NoParameters; readonly path: NoParameters } = { body: undefined, query: {}, path: {} };
@@ -66,7 +66,9 @@ export function deliver(result: Answer | typeof STREAMED | Promise<Answer | type
 }
 
 function write(exchange: Exchange, result: Answer | typeof STREAMED): void {
-  if (result !== STREAMED) send(exchange.res, result);
+  if (result === STREAMED) return;
+  HANDLER_ANSWERS.add(exchange.res);
+  send(exchange.res, result);
 }
 
 /** A handler translates a request into a call on the session and its result into a declared answer. */

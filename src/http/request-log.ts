@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceMetrics } from '../metrics.js';
 import { OPERATIONS_BY_PATH } from './operations.js';
+import { HANDLER_ANSWERS } from './send.js';
 
 export interface RequestLogger {
   info(obj: object, msg?: string): void;
@@ -11,10 +12,13 @@ export interface RequestLogger {
 }
 
 /**
- * One log line and one metric count per answer, whichever path answered it (straight to its handler, or through Express): method, path, status and time taken. Never the body,
- * the query or the headers (they may carry credentials or a token). Answers that succeed
- * log at debug level (orchestrators poll the probes constantly, and what a successful call
- * changes is logged at info as a state change); refusals at info; failures at error.
+ * One log line and one metric count per answer, whichever path answered it (straight to its
+ * handler, or through Express): method, path, status and time taken. Never the body, the
+ * query or the headers (they may carry credentials or a token). Answers that succeed log at
+ * debug level (orchestrators poll the probes constantly, and what a successful call changes
+ * is logged at info as a state change), and so do the 5xx answers an operation declares and
+ * its handler gave (readiness 503: "App not ready" is a state, logged once as it changes);
+ * refusals at info; failures at error.
  */
 export class RequestOutcomes {
   constructor(
@@ -24,15 +28,17 @@ export class RequestOutcomes {
 
   /** Records the answer to `req` once it has been sent; `started` from process.hrtime.bigint(). */
   recordWhenSent(req: IncomingMessage, res: ServerResponse, started: bigint): void {
-    res.once('finish', () => this.record(req.method ?? '?', pathOf(req.url), res.statusCode, started));
+    res.once('finish', () => this.record(req.method ?? '?', pathOf(req.url), res.statusCode, started, HANDLER_ANSWERS.has(res)));
   }
 
-  record(method: string, path: string, status: number, started: bigint): void {
+  /** `byHandler`: the operation's handler gave this answer (it is one the spec declares). */
+  record(method: string, path: string, status: number, started: bigint, byHandler: boolean): void {
     this.metrics.countRequest(method, OPERATIONS_BY_PATH.has(path) ? path : 'unmatched', status);
-    if (status < 400 && this.logger.isLevelEnabled?.('debug') === false) return;
+    const normal = status < 400 || (byHandler && status >= 500);
+    if (normal && this.logger.isLevelEnabled?.('debug') === false) return;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     const line = { method, path, status, ms: Math.round(ms * 100) / 100 };
-    if (status < 400) this.logger.debug?.(line, 'request');
+    if (normal) this.logger.debug?.(line, 'request');
     else if (status < 500) this.logger.info(line, 'request');
     else this.logger.error(line, 'request');
   }

@@ -22,6 +22,9 @@ function serialise(body: unknown): { text: string; length: string } {
   return made;
 }
 
+/** The answers written by an operation's handler, as opposed to the pipeline's error answers. */
+export const HANDLER_ANSWERS = new WeakSet<ServerResponse>();
+
 /**
  * Writes an answer: JSON unless the body is text whose type the handler names. One write
  * with the head (a string body goes out with it; a Buffer would take two).

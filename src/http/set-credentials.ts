@@ -2,6 +2,7 @@ import type { CredentialsRejection, CredentialsResult, ErrorResponse } from '../
 import { credentialsProblems } from '../core/credentials.js';
 import type { Session } from '../core/session.js';
 import { validationFailed } from './errors.js';
+import { normaliseCredentials } from './lenient.js';
 import type { Handler } from './handlers.js';
 
 const ACCEPTED: CredentialsResult = { success: true, errorMessage: null };
@@ -16,12 +17,13 @@ export const credentialsRejection = (error: ErrorResponse): CredentialsRejection
  */
 export function setCredentials(session: Session): Handler<'setCredentials'> {
   return ({ body }) => {
-    const problems = credentialsProblems(body);
+    const credentials = normaliseCredentials(body);
+    const problems = credentialsProblems(credentials);
     if (problems.length > 0) {
       const error = validationFailed(problems.map((p) => ({ path: `/body${p.path}`, message: p.message })));
       return { status: 400, body: credentialsRejection(error.toBody()) };
     }
-    session.setCredentials(body);
+    session.setCredentials(credentials);
     return { status: 200, body: ACCEPTED };
   };
 }

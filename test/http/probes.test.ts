@@ -130,6 +130,27 @@ describe('the probes', () => {
     expect(reasons).toEqual(['RTX_NOT_READY', 'READY_FOR_CONNECTION', 'SESSION_ACTIVE', 'READY_FOR_CONNECTION']);
   });
 
+  it.each(ROWS)('answer HEAD /v1/streaming/ready with the status and headers of GET, and no body: $reason', async ({ reason, settings, reach }) => {
+    const running = await startService({ resumeTimeoutSeconds: 30, ...settings });
+    reach(running);
+    expect(running.service.readiness().reason).toBe(reason);
+    const get = await probe(running, 'GET', '/v1/streaming/ready');
+    const head = await probe(running, 'HEAD', '/v1/streaming/ready');
+    expect(head.status).toBe(get.status);
+    expect(head.headers).toEqual(get.headers);
+    expect(head.body).toBe('');
+  });
+
+  it('answer HEAD /v1/streaming/startup with the status and headers of GET, and no body, through Express too', async () => {
+    const running = await startService();
+    const get = await probe(running, 'GET', '/v1/streaming/startup');
+    for (const path of ['/v1/streaming/startup', '/v1/streaming/startup?via=express']) {
+      const head = await probe(running, 'HEAD', path);
+      expect(head).toMatchObject({ status: 200, body: '' });
+      expect(head.headers.filter((h) => !h.startsWith('Connection'))).toEqual(get.headers.filter((h) => !h.startsWith('Connection')));
+    }
+  });
+
   it('answer GET /v1/streaming/startup with 200, never cached', async () => {
     const running = await startService();
     const answer = await probe(running, 'GET', '/v1/streaming/startup');
@@ -137,16 +158,14 @@ describe('the probes', () => {
     expect(answer.headers).toContain('Cache-Control: no-store');
   });
 
-  it.each(['HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])('answer %s with 405 in the shared error shape', async (method) => {
+  it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'])('answer %s with 405 in the shared error shape', async (method) => {
     const running = await startService();
     for (const path of ['/v1/streaming/ready', '/v1/streaming/startup']) {
       const answer = await probe(running, method, path);
       expect(answer.status).toBe(405);
-      expect(answer.headers).toContain('Allow: GET');
-      if (method !== 'HEAD') {
-        expect(JSON.parse(answer.body)).toEqual({ status: 405, code: 'METHOD_NOT_ALLOWED', message: `${method} is not allowed here; use GET` });
-        assertMatchesSpec(method, path, answer.status, 'application/json', answer.body);
-      }
+      expect(answer.headers).toContain('Allow: GET, HEAD');
+      expect(JSON.parse(answer.body)).toEqual({ status: 405, code: 'METHOD_NOT_ALLOWED', message: `${method} is not allowed here; use GET, HEAD` });
+      assertMatchesSpec(method, path, answer.status, 'application/json', answer.body);
     }
   });
 

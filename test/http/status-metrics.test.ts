@@ -34,7 +34,7 @@ describe('GET /v1/streaming/status', () => {
         resumeTimeoutSeconds: 30,
         waitForSessionReadyEvent: true,
         endSessionOnResumeTimeout: false,
-        port: 8011,
+        port: Number(new URL(running.url).port),
         host: null,
         accessTokenSet: false,
         headersTimeoutSeconds: 10,

@@ -132,7 +132,8 @@ export const settingsArbitrary: fc.Arbitrary<ModelSettings> = fc.record({
 
 const endSessionBody: fc.Arbitrary<EndSessionRequest | undefined> = fc.option(
   fc.record(
-    { sessionId: fc.constantFrom('session-a', 'session-b', null), gracefulShutdown: fc.constantFrom(true, false, null) },
+    // Beside JSON's booleans, spellings pydantic takes for them (the model reads them by its own table).
+    { sessionId: fc.constantFrom('session-a', 'session-b', null), gracefulShutdown: fc.constantFrom<EndSessionRequest['gracefulShutdown']>(true, false, null, 'true', 'FALSE', 1, 0, 'Yes', 'off', 't', 'n') },
     { requiredKeys: [] },
   ),
   { nil: undefined, freq: 8 },

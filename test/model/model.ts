@@ -31,6 +31,9 @@ export interface ModelReadiness {
 
 export type SessionStatus = 'COMPLETE' | 'AWAITING_RESUME';
 
+/** What the original's model reads as `gracefulShutdown: true`. */
+const GRACEFUL = new Set<unknown>([true, 1, 'true', 'TRUE', 'True', 'Yes', 'yes', 't', 'y', 'on', '1']);
+
 export class SessionModel {
   /** Milliseconds since start. */
   now = 0;
@@ -84,10 +87,10 @@ export class SessionModel {
     this.ended = false;
   }
 
-  endSession(body: { sessionId?: string | null; gracefulShutdown?: boolean | null } | undefined): SessionStatus {
+  endSession(body: { sessionId?: string | null; gracefulShutdown?: boolean | number | string | null } | undefined): SessionStatus {
     if (typeof body?.sessionId === 'string') this.lastSessionId = body.sessionId;
     if (this.ended || this.quitting) return 'COMPLETE';
-    if (body?.gracefulShutdown === true) return this.#end('GRACEFUL_SHUTDOWN');
+    if (GRACEFUL.has(body?.gracefulShutdown ?? false)) return this.#end('GRACEFUL_SHUTDOWN');
     if (this.windowOpenedAt !== null) {
       return this.now - this.windowOpenedAt >= this.#timeoutMs ? this.#end('RESUME_TIMEOUT') : 'AWAITING_RESUME';
     }

@@ -23,5 +23,7 @@ describe('port 0 in the settings', () => {
     expect(url).toBe(`http://127.0.0.1:${port}`);
     expect(lines.find((l) => l.msg === 'listening')?.fields).toMatchObject({ port, url });
     expect((await fetch(`${url}/v1/streaming/startup`)).status).toBe(200);
+    const status = (await (await fetch(`${url}/v1/streaming/status`)).json()) as { settings: { port: number } };
+    expect(status.settings.port).toBe(port);
   });
 });

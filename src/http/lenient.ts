@@ -1,0 +1,49 @@
+// The request models of the original are pydantic models whose fields are all optional, read
+// in pydantic's default (lax) mode: `null` is as good as absent, a port may come as a string
+// of digits and a boolean in several spellings. The spec declares those forms (the validator
+// has checked them); these turn them into the plain values the application is given.
+import type { BooleanRequest, PortRequest, StreamingCredentials, StreamingCredentialsRequest, TurnDetails, TurnDetailsRequest } from '../../generated/types.gen.js';
+
+/** The spellings of true that pydantic 1 and 2 both take, lower-cased (the spec allows no others). */
+const TRUE = new Set(['1', 't', 'y', 'true', 'yes', 'on']);
+
+export function toBoolean(value: BooleanRequest | undefined): boolean | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value === 1;
+  return TRUE.has(value.toLowerCase());
+}
+
+export function toPort(value: PortRequest | undefined): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/** The credentials as the application gets them: no `null`s, ports as integers, unknown fields kept as they came. */
+export function normaliseCredentials(body: StreamingCredentialsRequest): StreamingCredentials {
+  const { stunIp, stunPort, username, password, privateSharedPort, turnDetails, ...unknown } = body;
+  const port = toPort(stunPort);
+  const shared = toPort(privateSharedPort);
+  return {
+    ...unknown,
+    ...(stunIp == null ? {} : { stunIp }),
+    ...(port === undefined ? {} : { stunPort: port }),
+    ...(username == null ? {} : { username }),
+    ...(password == null ? {} : { password }),
+    ...(shared === undefined ? {} : { privateSharedPort: shared }),
+    ...(turnDetails == null ? {} : { turnDetails: normaliseTurnDetails(turnDetails) }),
+  };
+}
+
+function normaliseTurnDetails(turn: NonNullable<TurnDetailsRequest>): TurnDetails {
+  const { username, password, uris, relayProtocol, transportPolicy, relayLocation, ...unknown } = turn;
+  return {
+    ...unknown,
+    ...(username == null ? {} : { username }),
+    ...(password == null ? {} : { password }),
+    ...(uris == null ? {} : { uris }),
+    ...(relayProtocol == null ? {} : { relayProtocol }),
+    ...(transportPolicy == null ? {} : { transportPolicy }),
+    ...(relayLocation == null ? {} : { relayLocation }),
+  };
+}
