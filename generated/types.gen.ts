@@ -93,10 +93,46 @@ export type StatusReport = {
         appStopGraceSeconds: number;
         maxSessionSeconds: number;
         firstConnectionTimeoutSeconds: number;
+        /**
+         * null: on when the pod has the Agones SDK port variables.
+         */
+        agones: boolean | null;
+        agonesHealthPeriodSeconds: number;
         appReadyWhen: string | null;
         newFrameWhen: string | null;
         sessionReadyWhen: string | null;
     };
+    agones?: AgonesView;
+};
+
+/**
+ * Present when the pod is an Agones GameServer; what the service has told its SDK sidecar.
+ */
+export type AgonesView = {
+    /**
+     * The SDK sidecar's REST gateway.
+     */
+    sdkUrl: string;
+    /**
+     * The GameServer state the last call the sidecar took moved it to; null before any.
+     */
+    state: 'Ready' | 'Shutdown' | null;
+    lastCall: {
+        call: 'ready' | 'health' | 'setlabel' | 'shutdown';
+        ok: boolean;
+    } | null;
+    /**
+     * The last failed call's error; kept after later calls succeed.
+     */
+    lastError: string | null;
+    /**
+     * Whether health pings are being sent (they stop when the application exits by itself).
+     */
+    healthPings: boolean;
+    /**
+     * Calls waiting for the sidecar, in order.
+     */
+    pendingCalls: Array<'ready' | 'setlabel' | 'shutdown'>;
 };
 
 export type StartupStatus = {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { startAgones, type AgonesAdapter } from './agones/index.js';
 import { createKitEventBus, type KitEventBus } from './core/bus.js';
 import { createSystemClock, type Clock } from './core/clock.js';
 import type { Readiness } from './core/readiness.js';
@@ -84,6 +85,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   let resolveExited!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExited = resolve));
 
+  let agones: AgonesAdapter | undefined;
   const session = new Session({
     settings,
     clock,
@@ -92,7 +94,9 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     onQuit: (exitCode) => {
       // The answer to endsession must reach its caller before the process goes, and so must
       // the answers to requests sent at the same time, still unread on other connections.
+      // Then Agones hears of it (it deletes the pod, and the fleet replaces it).
       void settle()
+        .then(() => agones?.shutdown())
         .then(close)
         .then(() => {
           resolveExited(exitCode);
@@ -100,13 +104,14 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
         });
     },
   });
+  agones = startAgones({ session, settings, env: options.env ?? {}, clock, logger });
   const streams = new EventStreams(session, bus, clock, logger, settings.maxEventStreams);
   const metrics = new ServiceMetrics(session, bus);
   const startedAt = clock.now();
   specPath(); // a package without its spec fails here, not at its first request
   const outcomes = new RequestOutcomes(logger, metrics);
   const port = () => (server?.address() as AddressInfo | null)?.port ?? settings.port;
-  const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, port });
+  const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, port, agones });
   const front = createFront({ handlers, logger, inflight, outcomes, access: settings });
   const { handler } = front;
 
@@ -127,6 +132,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
 
   function close(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
+      agones?.stop();
       streams.closeAll();
       if (!server?.listening) return resolve();
       const s = server;

@@ -1,3 +1,4 @@
+import type { AgonesAdapter } from '../agones/index.js';
 import type { KitEventBus } from '../core/bus.js';
 import type { Clock } from '../core/clock.js';
 import type { Session, SessionLogger } from '../core/session.js';
@@ -26,6 +27,8 @@ export interface HandlerDependencies {
   metrics: ServiceMetrics;
   /** The port the server listens on. */
   port: () => number;
+  /** Set when the pod is an Agones GameServer. */
+  agones?: AgonesAdapter;
 }
 
 /** The handler of every operation in the spec. */
@@ -41,7 +44,7 @@ export function createHandlers(deps: HandlerDependencies): Handlers {
     endSession: endSession(deps.session, deps.logger),
     sendEvent: sendEvent(deps.bus),
     streamEvents: streamEvents(deps.streams, deps.inflight),
-    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt, deps.port),
+    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt, deps.port, deps.agones),
     getMetrics: getMetrics(deps.metrics),
   };
 }

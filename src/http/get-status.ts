@@ -1,4 +1,5 @@
 import type { StatusReport } from '../../generated/types.gen.js';
+import type { AgonesAdapter } from '../agones/index.js';
 import type { Clock } from '../core/clock.js';
 import { policyClocks } from '../core/policies.js';
 import type { Session } from '../core/session.js';
@@ -6,7 +7,7 @@ import type { Handler } from './handlers.js';
 import { SETTINGS, type Settings } from '../settings/table.js';
 
 /** What an operator needs to see why an instance is or is not ready; never a secret. */
-export function statusReport(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number, port: number): StatusReport {
+export function statusReport(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number, port: number, agones?: AgonesAdapter): StatusReport {
   const readiness = session.readiness();
   const { state } = session;
   return {
@@ -22,6 +23,7 @@ export function statusReport(session: Session, settings: Readonly<Settings>, clo
     credentialsReceived: state.credentialsReceived,
     uptimeSeconds: Math.max(0, (clock.now() - startedAt) / 1000),
     settings: { ...shownSettings(settings), port },
+    ...(agones && { agones: agones.view() }),
   };
 }
 
@@ -41,6 +43,13 @@ function shownSettings(settings: Readonly<Settings>): StatusReport['settings'] {
 
 /** `GET /v1/streaming/status`. */
 /** `port()`: the port the server listens on (the one it picked, with port 0). */
-export function getStatus(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number, port: () => number): Handler<'getStatus'> {
-  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt, port()), headers: { 'Cache-Control': 'no-store' } });
+export function getStatus(
+  session: Session,
+  settings: Readonly<Settings>,
+  clock: Clock,
+  startedAt: number,
+  port: () => number,
+  agones?: AgonesAdapter,
+): Handler<'getStatus'> {
+  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt, port(), agones), headers: { 'Cache-Control': 'no-store' } });
 }

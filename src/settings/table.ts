@@ -189,6 +189,25 @@ const TABLE = Object.freeze([
     env: 'LIVESTREAM_SESSION_FIRST_CONNECTION_TIMEOUT_SECONDS',
     description: 'Seconds after the credentials of a session for a first client to connect; then it ends with cause NO_CLIENT_CONNECTED (0 = no limit).',
   },
+  {
+    name: 'agones',
+    path: `${SESSION_EXT_PREFIX}agones`,
+    type: 'bool',
+    default: undefined,
+    env: 'LIVESTREAM_SESSION_AGONES',
+    description: 'Drive the Agones GameServer through its SDK sidecar (unset = when AGONES_SDK_HTTP_PORT or AGONES_SDK_GRPC_PORT is set).',
+  },
+  {
+    name: 'agonesHealthPeriodSeconds',
+    path: `${SESSION_EXT_PREFIX}agonesHealthPeriodSeconds`,
+    type: 'int',
+    // Agones marks a server Unhealthy after missed pings at its default period of 5 s.
+    default: 2,
+    min: 1,
+    max: 300,
+    env: 'LIVESTREAM_SESSION_AGONES_HEALTH_PERIOD_SECONDS',
+    description: 'Agones: seconds between health pings; keep it below the GameServer health.periodSeconds.',
+  },
   ...READY_RULE_SETTINGS.map(
     ({ name, env, event }) => ({
       name,

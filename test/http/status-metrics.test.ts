@@ -47,6 +47,8 @@ describe('GET /v1/streaming/status', () => {
         appStopGraceSeconds: 10,
         maxSessionSeconds: 0,
         firstConnectionTimeoutSeconds: 0,
+        agones: null,
+        agonesHealthPeriodSeconds: 2,
         appReadyWhen: null,
         newFrameWhen: null,
         sessionReadyWhen: null,

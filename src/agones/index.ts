@@ -1,0 +1,23 @@
+import type { Clock } from '../core/clock.js';
+import type { Session } from '../core/session.js';
+import type { Settings } from '../settings/table.js';
+import { AgonesAdapter, type AgonesLogger } from './adapter.js';
+import { agonesWanted, createRestSdk, sdkUrl } from './sdk.js';
+
+export { AgonesAdapter } from './adapter.js';
+
+export interface AgonesStart {
+  session: Session;
+  settings: Readonly<Settings>;
+  env: Record<string, string | undefined>;
+  clock: Clock;
+  logger: AgonesLogger;
+}
+
+/** The adapter when the pod is an Agones GameServer (or the `agones` setting says so), else undefined. */
+export function startAgones({ session, settings, env, clock, logger }: AgonesStart): AgonesAdapter | undefined {
+  if (!agonesWanted(settings.agones, env)) return undefined;
+  const sdk = createRestSdk(sdkUrl(env));
+  logger.info({ sdkUrl: sdk.url, healthPeriodSeconds: settings.agonesHealthPeriodSeconds }, 'Agones GameServer: driving it through the SDK sidecar');
+  return new AgonesAdapter({ session, sdk, clock, logger, healthPeriodMs: settings.agonesHealthPeriodSeconds * 1000 });
+}

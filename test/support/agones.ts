@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, type Exit } from './process.js';
+
+/** The real Agones SDK sidecar, beside the checkout (see ../shared/agones/README.md). */
+export const SDK_SERVER = fileURLToPath(new URL('../../../shared/agones/sdk-server', import.meta.url));
+export const HAVE_SDK_SERVER = existsSync(SDK_SERVER);
+
+export interface GameServerSeen {
+  state: string;
+  labels: Record<string, string>;
+}
+
+export interface SidecarOptions {
+  /** Local mode with a GameServer in this state (default); or conformance mode expecting these calls. */
+  test?: string;
+  /** Seconds the sidecar waits before it listens (its own --delay). */
+  delaySeconds?: number;
+}
+
+/** One sidecar on free loopback ports, its output collected; state is per process. */
+export class Sidecar {
+  output = '';
+  readonly exited: Promise<Exit>;
+  readonly child: ChildProcess;
+
+  private constructor(
+    readonly httpPort: number,
+    args: string[],
+  ) {
+    this.child = spawn(SDK_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (chunk) => (this.output += String(chunk)));
+    this.child.stderr!.on('data', (chunk) => (this.output += String(chunk)));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    running.add(this);
+  }
+
+  static async start({ test, delaySeconds }: SidecarOptions = {}): Promise<Sidecar> {
+    const [grpc, http, health] = [await freePort(), await freePort(), await freePort()];
+    const args = ['--address', '127.0.0.1', '--grpc-port', String(grpc), '--http-port', String(http), '--health-port', String(health)];
+    if (test !== undefined) args.push('--test', test);
+    else args.push('--local', '-f', scheduledGameServer());
+    if (delaySeconds !== undefined) args.push('--delay', String(delaySeconds));
+    return new Sidecar(http, args);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  /** The environment Agones gives the game server container. */
+  get env(): Record<string, string> {
+    return { AGONES_SDK_HTTP_PORT: String(this.httpPort) };
+  }
+
+  healthPings(): number {
+    return this.output.split('Health Ping Received!').length - 1;
+  }
+
+  /** POSTs to the gateway as an allocator or a test would. */
+  async post(path: string, body: object = {}): Promise<void> {
+    const answer = await fetch(`${this.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!answer.ok) throw new Error(`POST ${path}: ${answer.status}`);
+  }
+
+  /** Follows GET /watch/gameserver once the sidecar listens: every GameServer it sends, in order. */
+  async watch(): Promise<GameServerWatch> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        const answer = await fetch(`${this.url}/watch/gameserver`);
+        return new GameServerWatch(answer);
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  async stop(): Promise<Exit> {
+    this.child.kill('SIGTERM');
+    return this.exited;
+  }
+}
+
+export class GameServerWatch {
+  readonly seen: GameServerSeen[] = [];
+  #waiters: Array<() => void> = [];
+  #closed = false;
+
+  constructor(answer: Response) {
+    void this.#read(answer);
+  }
+
+  get states(): string[] {
+    return this.seen.map((gs) => gs.state);
+  }
+
+  get last(): GameServerSeen | undefined {
+    return this.seen.at(-1);
+  }
+
+  /** Waits until a GameServer seen satisfies `holds` (polling the stream as it comes, with a deadline). */
+  async until(holds: (gs: GameServerSeen) => boolean, what: string, timeoutMs = 20_000): Promise<GameServerSeen> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.seen.find(holds);
+      if (found) return found;
+      if (this.#closed || Date.now() > deadline) throw new Error(`never saw ${what}; states seen: ${this.states.join(', ')}`);
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+  }
+
+  async #read(answer: Response) {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      const reader = answer.body!.getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let end;
+        while ((end = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, end).trim();
+          buffer = buffer.slice(end + 1);
+          if (!line) continue;
+          const { result } = JSON.parse(line) as { result: { status: { state: string }; object_meta: { labels?: Record<string, string> } } };
+          this.seen.push({ state: result.status.state, labels: result.object_meta.labels ?? {} });
+          for (const wake of this.#waiters.splice(0)) wake();
+        }
+      }
+    } catch {
+      // The sidecar went: the watch ends with it.
+    }
+    this.#closed = true;
+  }
+}
+
+function scheduledGameServer(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'agones-gs-')), 'gameserver.yaml');
+  writeFileSync(file, 'apiVersion: agones.dev/v1\nkind: GameServer\nmetadata:\n  name: local\nspec:\n  health:\n    periodSeconds: 5\nstatus:\n  state: Scheduled\n');
+  return file;
+}
+
+const running = new Set<Sidecar>();
+
+/** For afterEach: no sidecar outlives its test. */
+export function killSidecars(): void {
+  for (const s of running) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+  running.clear();
+}
