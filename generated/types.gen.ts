@@ -93,6 +93,7 @@ export type StatusReport = {
         appStopGraceSeconds: number;
         maxSessionSeconds: number;
         firstConnectionTimeoutSeconds: number;
+        drainOnStop: boolean;
         /**
          * null: on when the pod has the Agones SDK port variables.
          */

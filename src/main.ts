@@ -136,7 +136,7 @@ async function main(argv: string[]): Promise<void> {
     () =>
       void (async () => {
         // Readiness says so at once, and the application hears why before it gets SIGTERM.
-        await service.session.drain(supervision ? service.settings.appStopGraceSeconds : undefined);
+        if (service.settings.drainOnStop) await service.session.drain(supervision ? service.settings.appStopGraceSeconds : undefined);
         if (supervision) await supervision.shutDown(0);
         else await service.close().then(() => process.exit(0));
       })(),

@@ -190,6 +190,14 @@ const TABLE = Object.freeze([
     description: 'Seconds after the credentials of a session for a first client to connect; then it ends with cause NO_CLIENT_CONNECTED (0 = no limit).',
   },
   {
+    name: 'drainOnStop',
+    path: `${SESSION_EXT_PREFIX}drainOnStop`,
+    type: 'bool',
+    default: false,
+    env: 'LIVESTREAM_SESSION_DRAIN_ON_STOP',
+    description: 'On SIGTERM or SIGINT, answer readiness 503 SHUTTING_DOWN at once and end the session with cause SHUTDOWN before stopping the application.',
+  },
+  {
     name: 'agones',
     path: `${SESSION_EXT_PREFIX}agones`,
     type: 'bool',

@@ -120,8 +120,17 @@ export function supervise(options: SuperviseOptions): Supervision {
     },
   });
   let diedFirst = false;
-  /** The service decides to stop (the session ended, a signal came): was the app dead already? */
-  const deciding = () => (diedFirst ||= exitCode === undefined && app.isDead);
+  let decided = false;
+  /**
+   * The service decides to stop (the session ended, a signal came): was the app dead already?
+   * Asked once, at the first decision: the quit that follows a session's end (after its
+   * answer has gone out) is no new decision, and an app that died meanwhile did not die first.
+   */
+  const deciding = () => {
+    if (decided) return;
+    decided = true;
+    diedFirst = exitCode === undefined && app.isDead;
+  };
   service.bus.on(SESSION_ENDED_EVENT, deciding);
   if (app.startError !== undefined) {
     logger.error({ command: options.command, reason: app.startError }, 'application could not be started');

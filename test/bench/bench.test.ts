@@ -43,7 +43,7 @@ describe('npm run bench', () => {
     }
     expect(report.eventLatency.ready.medianMs).toBeGreaterThan(0);
     expect(report.eventLatency.stream.medianMs).toBeGreaterThan(0);
-    expect(report.goals.map((g: { key: string }) => g.key)).toEqual(['readyThroughput', 'readyP99', 'coldStart', 'idleRss', 'credsThroughput']);
+    expect(report.goals.map((g: { key: string }) => g.key)).toEqual(['readyThroughput', 'readyP99', 'coldStart', 'idleRss', 'probeStallMs', 'credsThroughput']);
     for (const goal of report.goals) expect(Number.isFinite(goal.ratio), goal.key).toBe(true);
 
     const table = readFileSync(join(out, 'bench.md'), 'utf8');

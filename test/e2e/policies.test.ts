@@ -35,8 +35,8 @@ describe('livestream-session with the session policies', () => {
     expect(await cli.exited).toEqual({ code: 0, signal: null });
   });
 
-  it('on SIGTERM, ends the session on the event stream with cause SHUTDOWN, then exits 0', async () => {
-    const { cli, client } = await startCli([`${HTTP}/host=127.0.0.1`, '--simulate']);
+  it('with drainOnStop, on SIGTERM, ends the session on the event stream with cause SHUTDOWN, then exits 0', async () => {
+    const { cli, client } = await startCli([`${HTTP}/host=127.0.0.1`, '--simulate', `${EXT}/drainOnStop=true`]);
     const stream = await EventStreamReader.open(client);
     await sendEvents(client, CLIENT_CONNECTED);
     await endSession({ client, body: { sessionId: 'sess-7' } }); // awaiting resume: still a live session
@@ -44,12 +44,22 @@ describe('livestream-session with the session policies', () => {
     expect(await stream.next(ENDED)).toEqual({ sessionId: 'sess-7', cause: 'SHUTDOWN' });
     expect(await cli.exited).toEqual({ code: 0, signal: null });
   });
+
+  it('by default (as Kit), on SIGTERM, dispatches nothing and exits 0', async () => {
+    const { cli, client } = await startCli([`${HTTP}/host=127.0.0.1`, '--simulate']);
+    const stream = await EventStreamReader.open(client);
+    await sendEvents(client, CLIENT_CONNECTED);
+    cli.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    await stream.done;
+    expect(stream.names()).not.toContain(ENDED);
+  });
 });
 
-describe('livestream-session -- <app> on SIGTERM during a live session', () => {
+describe('livestream-session --/…/drainOnStop=true -- <app> on SIGTERM during a live session', () => {
   async function supervised(appFlags: string[], settings: string[] = []) {
     const goFile = join(mkdtempSync(join(tmpdir(), 'livestream-go-')), 'go');
-    const started = await startCli([`${HTTP}/host=127.0.0.1`, ...settings, '--', process.execPath, FAKE_APP, `--go-file=${goFile}`, ...appFlags]);
+    const started = await startCli([`${HTTP}/host=127.0.0.1`, `${EXT}/drainOnStop=true`, ...settings, '--', process.execPath, FAKE_APP, `--go-file=${goFile}`, ...appFlags]);
     writeFileSync(goFile, '');
     await started.cli.waitForOutput('fake-app: ready signalled');
     await setCredentials({ client: started.client, body: SEED_CREDENTIALS });

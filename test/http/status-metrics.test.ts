@@ -47,6 +47,7 @@ describe('GET /v1/streaming/status', () => {
         appStopGraceSeconds: 10,
         maxSessionSeconds: 0,
         firstConnectionTimeoutSeconds: 0,
+        drainOnStop: false,
         agones: null,
         agonesHealthPeriodSeconds: 2,
         appReadyWhen: null,
