@@ -8,6 +8,7 @@ import { errorHandler, methodNotAllowed, unknownPath } from './http/errors.js';
 import { deliver, type BodyOf, type Handler, type Handlers, type OperationId, type PathOf, type QueryOf } from './http/handlers.js';
 import { OPERATION_IDS, OPERATIONS, OPERATIONS_BY_PATH } from './http/operations.js';
 import type { LoadedSpec } from './http/spec.js';
+import { HANDLER_ANSWERS } from './http/send.js';
 import { noteInvalidUtf8, rejectInvalidUtf8 } from './http/utf8.js';
 
 /** Largest request body accepted; credentials bodies are well under 2 KiB. */
@@ -68,6 +69,8 @@ function operationOf(id: OperationId): RequestHandler {
 /** The handler, given the request as the validator has checked it against the spec. */
 function route<K extends OperationId>(handler: Handler<K>): RequestHandler<PathOf<K>, unknown, BodyOf<K>, QueryOf<K>> {
   return (req, res, next) => {
+    // Its answers are the operation's own, not the pipeline's errors (the request log tells them apart).
+    HANDLER_ANSWERS.add(res);
     try {
       const done = deliver(handler({ body: req.body, query: req.query, path: req.params }, { req, res }), { req, res });
       if (done) done.catch(next);

@@ -32,9 +32,6 @@ export interface SessionServiceOptions extends Omit<SettingsSources, 'overrides'
   closeTimeoutMs?: number;
 }
 
-/** After listening, how long before the rest of the HTTP layer loads (see listen()). */
-const WARM_UP_DELAY_MS = 100;
-
 /** How long close() leaves a connection that has not sent a request yet (its request may be on the way). */
 const UNUSED_GRACE_MS = 100;
 
@@ -112,8 +109,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const outcomes = new RequestOutcomes(logger, metrics);
   const port = () => (server?.address() as AddressInfo | null)?.port ?? settings.port;
   const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, port, agones });
-  const front = createFront({ handlers, logger, inflight, outcomes, access: settings });
-  const { handler } = front;
+  const { handler } = createFront({ handlers, logger, inflight, outcomes, access: settings });
 
   /**
    * Resolves once no answer is pending and a turn of the event loop has brought no new
@@ -177,10 +173,6 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host === undefined ? 'localhost' : shownHost}:${address.port}`;
     logger.info({ url, address: address.address, port: address.port }, 'listening');
-    // Express, the validator and the spec load now, early in start-up, rather than under the
-    // first request that needs them: loading blocks the event loop, and probes would wait.
-    // Not at once, so that the first probes of a start-up answer at full speed.
-    setTimeout(() => void front.app().catch(() => {}), WARM_UP_DELAY_MS).unref();
     return { url, port: address.port, host: address.address };
   }
 

@@ -28,9 +28,10 @@ export interface Front {
  * The operations a plain GET may reach without the body parser and the validator: they take
  * no input and need no access rule (the probes, status and metrics, which are polled).
  */
-const DIRECT = new Map<string, InputlessOperation>(
-  OPERATION_IDS.filter(isDirect).map((id) => [`${OPERATIONS[id].method.toUpperCase()} ${OPERATIONS[id].path}`, id]),
-);
+const DIRECT: Readonly<Record<string, ReadonlyMap<string, InputlessOperation>>> = {
+  GET: new Map(OPERATION_IDS.filter(isDirect).filter((id) => OPERATIONS[id].method === 'get').map((id) => [OPERATIONS[id].path, id])),
+  HEAD: new Map(OPERATION_IDS.filter(isDirect).filter((id) => OPERATIONS[id].method === 'head').map((id) => [OPERATIONS[id].path, id])),
+};
 
 function isDirect(id: OperationId): id is InputlessOperation {
   const { method, hasInput, security, localOnly } = OPERATIONS[id];
@@ -83,7 +84,7 @@ export function createFront(deps: FrontDependencies): Front {
 
   function handler(req: IncomingMessage, res: ServerResponse): void {
     const started = process.hrtime.bigint();
-    const id = isBodiless(req) ? DIRECT.get(`${req.method} ${req.url}`) : undefined;
+    const id = isBodiless(req) ? DIRECT[req.method!]?.get(req.url!) : undefined;
     if (id !== undefined) return direct(id, req, res, started);
     track(req, res, started);
     if (loaded) return void loaded(req, res);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Operations } from '../../generated/operations.gen.js';
 import type { ErrorResponse } from '../../generated/types.gen.js';
-import { HANDLER_ANSWERS, send, type Answer } from './send.js';
+import { send, type Answer } from './send.js';
 
 /** Every operationId of the spec, from the generated types. */
 export type OperationId = keyof Operations;
@@ -66,9 +66,7 @@ export function deliver(result: Answer | typeof STREAMED | Promise<Answer | type
 }
 
 function write(exchange: Exchange, result: Answer | typeof STREAMED): void {
-  if (result === STREAMED) return;
-  HANDLER_ANSWERS.add(exchange.res);
-  send(exchange.res, result);
+  if (result !== STREAMED) send(exchange.res, result);
 }
 
 /** A handler translates a request into a call on the session and its result into a declared answer. */
