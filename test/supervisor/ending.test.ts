@@ -153,7 +153,8 @@ describe('an app that exits by itself around a graceful endsession', () => {
       expect(await goneWithin(pid, 5000)).toBe(true); // dead, if not yet heard of by the service
       if (offset > 0) await pause(offset);
       const result = await endSessionRaw(port);
-      if (result.error !== undefined) expect(result.error).toBe('ECONNREFUSED');
+      // Never reached the service: refused, or reset as the kernel had accepted it just while the listener closed.
+      if (result.error !== undefined) expect(['ECONNREFUSED', 'ECONNRESET']).toContain(result.error);
       else expect(result).toMatchObject({ status: 200, body: '{"sessionStatus":"COMPLETE"}' });
       expect(await cli.exited, cli.stdout).toEqual({ code: 137, signal: null });
     }
