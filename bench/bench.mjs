@@ -53,9 +53,9 @@ const GOALS = [
   { key: 'readyP99', what: '/ready p99 ÷ ceiling', max: 1.5 },
   { key: 'coldStart', what: 'cold start ÷ ceiling', max: 2 },
   { key: 'idleRss', what: 'idle RSS ÷ ceiling', max: 1.6 },
-  // Absolute, in ms, reported: loading Express and the validator under the first request that
-  // needs them blocks the probes; loading them at start-up instead costs the idle RSS goal.
-  { key: 'probeStallMs', what: 'worst /ready wait, ms, from 1 s after start-up through the first non-probe requests' },
+  // Absolute, in ms (a Kubernetes probe times out after 1 s by default): Express, the validator,
+  // prom-client and Swagger UI load under the first requests that need them, a step at a time.
+  { key: 'probeStallMs', what: 'worst /ready wait, ms, from 1 s after start-up through the first non-probe requests (median of 3 starts)', max: 100 },
   // Reported, not a goal: a session manager posts credentials once per session.
   { key: 'credsThroughput', what: 'creds req/s ÷ /ready req/s' },
 ];
@@ -322,7 +322,13 @@ async function probeStall() {
     }
   })();
   await pause(20);
-  await Promise.all([post(port, '/v1/streaming/creds', CREDENTIALS), post(port, '/v1/streaming/endsession', {}), get(port, '/v1/streaming/status?first=1')]);
+  await Promise.all([
+    post(port, '/v1/streaming/creds', CREDENTIALS),
+    post(port, '/v1/streaming/endsession', {}),
+    get(port, '/v1/streaming/status?first=1'),
+    get(port, '/metrics'),
+    get(port, '/docs/'),
+  ]);
   await pause(200);
   polling = false;
   await poller;
@@ -338,8 +344,10 @@ console.log(`bench: ${CONNECTIONS} connections, ${duration} s per load in ${ROUN
 
 const cold = await coldStarts();
 console.log(`bench: cold start median ${cold.service} ms (ceiling ${cold.ceiling} ms)`);
-const stallMs = await probeStall();
-console.log(`bench: worst probe wait through the first non-probe requests ${stallMs} ms`);
+// Three starts: the median of their worst waits, so that one hiccup of a shared machine is not taken for a load.
+const stalls = [await probeStall(), await probeStall(), await probeStall()];
+const stallMs = median(stalls);
+console.log(`bench: worst probe wait through the first non-probe requests ${stalls.join(', ')} ms (median ${stallMs})`);
 
 // --simulate: ready for connection, the answer the ceiling gives. The service must survive
 // endsession, so it does not quit when a session ends.
@@ -406,7 +414,7 @@ const markdown = [
   '|---|---:|---:|---:|',
   `| cold start, spawn to first 200 from /startup (median of ${coldSpawns}) | ${cold.service} ms | ${cold.ceiling} ms | ${ratios.coldStart} |`,
   `| idle RSS after start | ${mib(serviceIdle)} MiB | ${mib(ceilingIdle)} MiB | ${ratios.idleRss} |`,
-  `| worst /ready wait through the first non-probe requests, 1 s after start-up | ${stallMs} ms | | |`,
+  `| worst /ready wait through the first non-probe requests, 1 s after start-up (median of 3 starts) | ${stallMs} ms | | |`,
   `| RSS after load | ${mib(serviceLoaded)} MiB | ${mib(ceilingLoaded)} MiB | ${round(serviceLoaded / ceilingLoaded)} |`,
   '',
   `| event to visible change (${eventRounds} events) | median ms | p95 ms | max ms |`,

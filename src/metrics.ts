@@ -3,6 +3,7 @@ import type { KitEventBus } from './core/bus.js';
 import { SESSION_ENDED_EVENT } from './core/events.js';
 import { READINESS_TABLE } from './core/readiness.js';
 import type { Session } from './core/session.js';
+import { preloadPackages } from './http/preload.js';
 
 const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400];
 const RESUME_BUCKETS = [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300];
@@ -14,6 +15,11 @@ export const PENDING_OBSERVATIONS_MAX = 1024;
 
 /** Node's process metrics, collected once per process however many services it runs. */
 let processRegistry: Promise<Registry> | undefined;
+
+let promClientLoading: Promise<typeof import('prom-client')> | undefined;
+
+/** prom-client, loaded a package per turn of the event loop: probes polled meanwhile are answered. */
+const promClient = () => (promClientLoading ??= preloadPackages(['prom-client']).then(() => import('prom-client')));
 
 /**
  * Counts and observations kept in plain maps until the next scrape hands them to
@@ -110,7 +116,7 @@ export class ServiceMetrics {
   /** The text exposition format, and its content type. */
   async render(): Promise<{ contentType: string; text: string }> {
     const registry = await (this.#registry ??= this.#build());
-    processRegistry ??= import('prom-client').then(({ Registry, collectDefaultMetrics }) => {
+    processRegistry ??= promClient().then(({ Registry, collectDefaultMetrics }) => {
       const r = new Registry();
       collectDefaultMetrics({ register: r });
       return r;
@@ -120,7 +126,7 @@ export class ServiceMetrics {
   }
 
   async #build(): Promise<Registry> {
-    const { Counter, Gauge, Histogram, Registry } = await import('prom-client');
+    const { Counter, Gauge, Histogram, Registry } = await promClient();
     const registry = new Registry();
     const registers = [registry];
     const { session } = this;

@@ -27,6 +27,12 @@ export class EventLog {
     return entry;
   }
 
+  /** The event with this id, while it is kept. */
+  get(id: number): LoggedEvent | undefined {
+    const first = this.#kept[0]?.id;
+    return first === undefined || id < first ? undefined : this.#kept[id - first];
+  }
+
   /**
    * The kept events after `lastEventId` (all kept ones when it is older than they are);
    * nothing for a value that is not a whole number or is above the last id.

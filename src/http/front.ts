@@ -5,6 +5,7 @@ import type { AccessSettings } from './access.js';
 import { toHttpError } from './errors.js';
 import { deliver, NO_INPUT, type Handlers, type InputlessOperation, type OperationId } from './handlers.js';
 import type { InflightRequests } from './inflight.js';
+import { nextTurn, preloadPackages } from './preload.js';
 import { OPERATION_IDS, OPERATIONS } from './operations.js';
 import type { RequestOutcomes } from './request-log.js';
 import { send } from './send.js';
@@ -41,18 +42,32 @@ function isDirect(id: OperationId): id is InputlessOperation {
 /**
  * What answers the service's requests. Every answer is counted, logged and waited for by
  * quitting here, whichever way it goes. Express, the validator and the spec load when a
- * request first needs them, not at start-up: the probes answer without them.
+ * request first needs them, not at start-up (they would double the idle memory): the probes
+ * answer without them, and meanwhile.
  */
 export function createFront(deps: FrontDependencies): Front {
   let loaded: Express | undefined;
   let loading: Promise<Express> | undefined;
+  /** The requests that came while the HTTP layer loaded, handed to it in turn. */
+  let handingOver = Promise.resolve();
 
   function app(): Promise<Express> {
-    loading ??= Promise.all([import('../app.js'), import('./spec.js')]).then(([{ createApp }, { loadSpec }]) => {
-      loaded = createApp({ handlers: deps.handlers, spec: loadSpec(), logger: deps.logger, access: deps.access });
-      return loaded;
-    });
+    loading ??= load().then((express) => (loaded = express));
     return loading;
+  }
+
+  /**
+   * Loads the HTTP layer in steps, a turn of the event loop apart, so that probes polled
+   * meanwhile wait for one step at most (tens of ms), not for the whole load.
+   */
+  async function load(): Promise<Express> {
+    await preloadPackages(['express', 'express-openapi-validator']);
+    const [{ createApp }, { loadSpec }] = await Promise.all([import('../app.js'), import('./spec.js')]);
+    await nextTurn();
+    const express = createApp({ handlers: deps.handlers, spec: loadSpec(), logger: deps.logger, access: deps.access });
+    // The validator readies itself on promises once built: a turn for that before any request.
+    await nextTurn();
+    return express;
   }
 
   /** Counts an answer for quitting to wait on, and logs it once sent. */
@@ -88,13 +103,16 @@ export function createFront(deps: FrontDependencies): Front {
     if (id !== undefined) return direct(id, req, res, started);
     track(req, res, started);
     if (loaded) return void loaded(req, res);
-    app().then(
-      (express) => express(req, res),
-      (err: unknown) => {
-        deps.logger.error({ err, method: req.method, url: req.url }, 'request failed: the HTTP app did not load');
-        send(res, { status: 500, body: { status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' } });
-      },
-    );
+    const failed = (err: unknown) => {
+      deps.logger.error({ err, method: req.method, url: req.url }, 'request failed: the HTTP app did not load');
+      send(res, { status: 500, body: { status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' } });
+    };
+    // Those that waited for the load go on a turn apart, in order: each may build its route's validator.
+    const after = handingOver.then(() => app()).then(async (express) => {
+      await nextTurn();
+      express(req, res);
+    });
+    handingOver = after.catch(failed);
   }
 
   return { handler, app };

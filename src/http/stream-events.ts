@@ -11,9 +11,11 @@ import type { InflightRequests } from './inflight.js';
 export const KEEP_ALIVE_MS = 15_000;
 
 /**
- * Most bytes a stream may have waiting to be sent. A client that stopped reading (or a
- * half-open connection) would otherwise hold every event in memory; its stream is closed,
- * and when it reconnects with `Last-Event-ID` it is sent what it missed of the kept events.
+ * Most bytes a stream may have waiting to be sent: past them, the stream is sent nothing more
+ * until its client has read them, and then it is sent the kept events it has not had, in
+ * order. A client that stopped reading (or a half-open connection) costs no more than this;
+ * once it has fallen behind the kept events its stream is closed, and when it reconnects
+ * with `Last-Event-ID` it is sent what is still kept.
  */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
 
@@ -28,7 +30,8 @@ export interface StreamsLogger {
  * with `Last-Event-ID` is sent what it missed.
  */
 export class EventStreams {
-  readonly #open = new Map<ServerResponse, TimerHandle>();
+  /** Each open stream's keep-alive timer, and the id of the last kept event it was sent. */
+  readonly #open = new Map<ServerResponse, { timer: TimerHandle; sent: number }>();
   readonly log = new EventLog();
 
   constructor(
@@ -39,8 +42,8 @@ export class EventStreams {
     /** Most streams open at once: each holds a connection. When full, the oldest makes room. */
     private readonly max: number = Number.POSITIVE_INFINITY,
   ) {
-    session.onReadinessChange((readiness) => this.#broadcast(this.log.append('readiness', readiness)));
-    for (const name of DISPATCHED_EVENTS) bus.on(name, (payload) => this.#broadcast(this.log.append(name, payload)));
+    session.onReadinessChange((readiness) => this.#append('readiness', readiness));
+    for (const name of DISPATCHED_EVENTS) bus.on(name, (payload) => this.#append(name, payload));
   }
 
   get size(): number {
@@ -66,18 +69,20 @@ export class EventStreams {
       Connection: 'close',
       'X-Accel-Buffering': 'no',
     });
-    this.#open.set(res, this.#keepAlive(res));
     req.socket.setNoDelay(true);
     res.on('close', () => this.#close(res));
+    res.on('drain', () => this.#send(res));
     const { from, events } = this.log.since(lastEventId(req));
-    this.#write(res, { id: from, event: 'readiness', data: this.session.readiness() });
-    for (const event of events) this.#write(res, event);
+    // What it missed starts at the first one still kept.
+    this.#open.set(res, { timer: this.#keepAlive(res), sent: (events[0]?.id ?? from + 1) - 1 });
+    res.write(message({ id: from, event: 'readiness', data: this.session.readiness() }));
+    this.#send(res);
   }
 
   #close(res: ServerResponse): void {
-    const timer = this.#open.get(res);
-    if (timer === undefined) return;
-    this.clock.clearTimeout(timer);
+    const stream = this.#open.get(res);
+    if (stream === undefined) return;
+    this.clock.clearTimeout(stream.timer);
     this.#open.delete(res);
     res.destroy();
   }
@@ -86,27 +91,38 @@ export class EventStreams {
     for (const res of this.#open.keys()) res.end();
   }
 
-  #broadcast(event: LoggedEvent): void {
-    for (const res of this.#open.keys()) this.#write(res, event);
+  #append(event: string, data: unknown): void {
+    this.log.append(event, data);
+    for (const res of this.#open.keys()) this.#send(res);
   }
 
-  #write(res: ServerResponse, { id, event, data }: LoggedEvent): void {
-    if (!this.#open.has(res)) return;
-    res.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    if (res.writableLength > MAX_UNSENT_BYTES) {
-      this.logger.warn({ unsentBytes: res.writableLength }, 'event stream closed: its client does not read what it is sent');
-      this.#close(res);
+  /** Sends the stream the kept events it has not had, in order, while less than the bound waits. */
+  #send(res: ServerResponse): void {
+    const stream = this.#open.get(res);
+    if (stream === undefined) return;
+    while (stream.sent < this.log.lastId) {
+      const next = this.log.get(stream.sent + 1);
+      if (next === undefined) {
+        this.logger.warn({ unsentBytes: res.writableLength }, 'event stream closed: its client does not read what it is sent, and has fallen behind the kept events');
+        return this.#close(res);
+      }
+      if (res.writableLength > MAX_UNSENT_BYTES) return;
+      res.write(message(next));
+      stream.sent = next.id;
     }
   }
 
   #keepAlive(res: ServerResponse): TimerHandle {
     return this.clock.setTimeout(() => {
-      if (!this.#open.has(res)) return;
-      res.write(': keep-alive\n\n');
-      this.#open.set(res, this.#keepAlive(res));
+      const stream = this.#open.get(res);
+      if (stream === undefined) return;
+      if (res.writableLength === 0) res.write(': keep-alive\n\n');
+      stream.timer = this.#keepAlive(res);
     }, KEEP_ALIVE_MS);
   }
 }
+
+const message = ({ id, event, data }: LoggedEvent) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 
 /** `GET /v1/streaming/events`: an endless stream, which leaves the answers quitting waits for. */

@@ -138,7 +138,7 @@ describe('event streams held by connections that stopped reading', () => {
 });
 
 describe('a stream whose client does not read', () => {
-  it('is closed once 1 MiB waits to be sent, instead of holding every event in memory', async () => {
+  it('is sent nothing more once 1 MiB waits, and is closed once it has fallen behind the kept events', async () => {
     const running = await startService();
     const stalled = connect(Number(new URL(running.url).port), '127.0.0.1');
     sockets.push(stalled);
