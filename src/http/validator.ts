@@ -98,20 +98,21 @@ let skipped: boolean | undefined;
  * express-openapi-validator 5.6 compiles the OpenAPI meta-schema into a validator at every
  * start, even with `validateApiSpec: false`, and then does not call it (upstream
  * src/framework/openapi.schema.validator.ts; 160 ms and 12 MB on a 2-core machine). Its
- * framework looks that class up at each use, so a class that builds nothing takes its
- * place. Returns whether it did: a version that moved the class loses the saving, not
+ * framework looks that class up at each use, so a constructor that builds it only when
+ * `validateApiSpec` asks for it takes its place (for every user of the module in the
+ * process: an application that embeds the service and validates its own spec still gets
+ * it). Returns whether it did: a version that moved the class loses the saving, not
  * correctness, and a test says so.
  */
 export function skipSpecSchemaCompile(): boolean {
   if (skipped !== undefined) return skipped;
   try {
     const module = createRequire(import.meta.url)('express-openapi-validator/dist/framework/openapi.schema.validator') as Record<string, unknown>;
-    skipped = typeof module.OpenAPISchemaValidator === 'function';
+    const Built = module.OpenAPISchemaValidator as (new (opts: { validateApiSpec?: boolean }) => object) | undefined;
+    skipped = typeof Built === 'function';
     if (skipped) {
-      module.OpenAPISchemaValidator = class SpecNotValidated {
-        validate() {
-          return { errors: [] };
-        }
+      module.OpenAPISchemaValidator = function OpenAPISchemaValidator(opts: { validateApiSpec?: boolean }) {
+        return opts?.validateApiSpec ? new Built!(opts) : { validate: () => ({ errors: [] }) };
       };
     }
   } catch {

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSpec, type OpenApiDocument } from '../../src/http/spec.js';
 import { requestValidator, requestView, skipSpecSchemaCompile, VALIDATOR_OPTIONS } from '../../src/http/validator.js';
 
@@ -84,6 +84,24 @@ describe('the view of the spec the validator is given', () => {
   it('is validated by a validator that builds none for the spec itself (express-openapi-validator as pinned)', () => {
     // When an upgrade moves the class this replaces, this fails: the saving is gone, not correctness.
     expect(skipSpecSchemaCompile()).toBe(true);
+  });
+});
+
+describe('an application that embeds the service', () => {
+  it('still has its own spec checked against the OpenAPI meta-schema when it asks for that', async () => {
+    expect(skipSpecSchemaCompile()).toBe(true);
+    const invalid = { openapi: '3.0.3', info: { title: 'an app', version: '1' }, paths: { '/a': { get: { responses: 'none' } } } };
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const server = createServer(appWith(OpenApiValidator.middleware({ apiSpec: invalid as never, validateApiSpec: true }) as RequestHandler[])).listen(0, '127.0.0.1');
+    try {
+      await once(server, 'listening');
+      const answer = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/a`);
+      expect(answer.status).toBe(500);
+      expect((await answer.json()).message).toContain('args.apiDoc was invalid');
+    } finally {
+      server.close();
+      errors.mockRestore();
+    }
   });
 });
 
