@@ -46,10 +46,11 @@ describe('event-stream clients that stop reading', () => {
     expect(cli.stdout.split('event stream closed: its client does not read what it is sent').length - 1).toBe(16);
     for (const { socket } of stalled) socket.resume();
     await Promise.all(stalled.map(({ closed }) => closed));
-    // The posting alone (bodies, the 256 kept events, the heap's headroom) takes some 130 MiB
-    // here; holding what the streams were sent took 2 GB.
+    // The posting alone (bodies, the 256 kept events, the heap’s headroom) takes 130–180 MiB
+    // here on Node 20 and 230–250 MiB on Node 24, whose heap grows further before it collects;
+    // holding what the streams were sent took 2 GB.
     const peak = rssMiB(pid, 'VmHWM');
-    expect(peak - before, `RSS ${before.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB`).toBeLessThan(200);
+    expect(peak - before, `RSS ${before.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB`).toBeLessThan(400);
     // Reconnecting with the id it last saw, a client is given all the kept events it missed,
     // in order (15 MB: more than the bound, sent as it reads).
     const again = await fetch(`${url}/v1/streaming/events`, { headers: { 'last-event-id': '1' } });
