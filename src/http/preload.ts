@@ -29,11 +29,13 @@ export async function preloadPackages(names: readonly string[]): Promise<void> {
   }
 }
 
-/** Each package's loader, after those of its dependencies (depth first, each package once). */
-function inLoadOrder(names: readonly string[]): Array<() => unknown> {
+/**
+ * Each package's loader, after those of its dependencies (depth first, each package once),
+ * found as they are asked for: finding them takes its share of the turns too.
+ */
+function* inLoadOrder(names: readonly string[]): Generator<() => unknown> {
   const visited = new Set<string>();
-  const order: Array<() => unknown> = [];
-  const visit = (from: NodeJS.Require, name: string) => {
+  function* visit(from: NodeJS.Require, name: string): Generator<() => unknown> {
     let manifest: string;
     try {
       manifest = from.resolve(`${name}/package.json`);
@@ -44,10 +46,9 @@ function inLoadOrder(names: readonly string[]): Array<() => unknown> {
     visited.add(manifest);
     const { dependencies = {} } = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string> };
     const own = createRequire(manifest);
-    for (const dependency of Object.keys(dependencies)) visit(own, dependency);
-    order.push(() => from(name));
-  };
+    for (const dependency of Object.keys(dependencies)) yield* visit(own, dependency);
+    yield () => from(name);
+  }
   const root = createRequire(import.meta.url);
-  for (const name of names) visit(root, name);
-  return order;
+  for (const name of names) yield* visit(root, name);
 }
