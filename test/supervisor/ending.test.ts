@@ -1,12 +1,13 @@
 import { request } from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkReady } from '../../generated/sdk.gen.js';
-import { CliProcess, freePort, killProcesses, startCli } from '../support/process.js';
+import { type CliProcess, killProcesses, startCli } from '../support/process.js';
 import { goneWithin } from './byte-cli.js';
+import { taggedApp } from './tagged-app.js';
 
 afterEach(killProcesses);
 
@@ -15,50 +16,12 @@ const HTTP = '--/exts/omni.services.transport.server.http';
 const FAKE_APP = fileURLToPath(new URL('../fixtures/fake-app.mjs', import.meta.url));
 const CRASH = fileURLToPath(new URL('../fixtures/crash-on-sigwinch.mjs', import.meta.url));
 
-// An application that ignores SIGTERM and starts a process that does too; both print their
-// pid, and carry `tag` on their command line so that a test can look for them in /proc.
-const stubborn = (tag: string) => [
-  process.execPath,
-  '-e',
-  `process.on('SIGTERM', () => console.log('term ignored'));
-   const { spawn } = require('node:child_process');
-   spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); console.log('grandchild ' + process.pid); setInterval(() => {}, 1000)", '${tag}'], { stdio: ['ignore', 'inherit', 'ignore'] });
-   console.log('app ' + process.pid);
-   setInterval(() => {}, 1000);`,
-  tag,
-];
-
-/** Pids of live processes whose command line holds `tag`. */
-function withTag(tag: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return !stat.split(') ')[1]!.startsWith('Z') && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(tag);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-async function noneLeftWithin(tag: string, withinMs: number): Promise<number[]> {
-  const deadline = performance.now() + withinMs;
-  let left = withTag(tag);
-  while (left.length > 0 && performance.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    left = withTag(tag);
-  }
-  return left;
-}
-
 const pidsPrinted = (cli: CliProcess) => [...cli.stdout.matchAll(/^(?:app|grandchild) (\d+)$/gm)].map((m) => Number(m[1]));
 
 describe('every way out of the supervisor leaves nothing of the application running', () => {
   it.each(['exception', 'rejection'])('kills the app’s whole group first when the service crashes (an uncaught %s)', async (how) => {
     const tag = `crash-${how}-${process.pid}-${Date.now()}`;
-    const { cli } = await startCli([`${EXT}/appStopGraceSeconds=3600`, '--', ...stubborn(tag)], { NODE_OPTIONS: `--import=${CRASH}`, CRASH_WITH: how });
+    const { cli } = await startCli([`${EXT}/appStopGraceSeconds=3600`, '--', ...taggedApp(tag)], { NODE_OPTIONS: `--import=${CRASH}`, CRASH_WITH: how });
     await cli.waitForOutput('grandchild ');
     await cli.waitForOutput('app ');
     const pids = pidsPrinted(cli);
@@ -71,7 +34,7 @@ describe('every way out of the supervisor leaves nothing of the application runn
 
   it('kills the app’s whole group at once on a second SIGTERM, without waiting out the grace', async () => {
     const tag = `twice-${process.pid}-${Date.now()}`;
-    const { cli } = await startCli([`${EXT}/appStopGraceSeconds=3600`, '--', ...stubborn(tag)]);
+    const { cli } = await startCli([`${EXT}/appStopGraceSeconds=3600`, '--', ...taggedApp(tag)]);
     await cli.waitForOutput('grandchild ');
     await cli.waitForOutput('app ');
     const pids = pidsPrinted(cli);
@@ -82,22 +45,6 @@ describe('every way out of the supervisor leaves nothing of the application runn
     for (const pid of pids) expect(await goneWithin(pid, 5000)).toBe(true);
   });
 
-  // Moments of start-up: as soon as it runs, once it has written anything, once it listens,
-  // once the app is started, once the app has printed; and a few in between.
-  const MOMENTS = ['spawned', 'first output', 'listening', 'application started', 'app printed', '5 ms', '20 ms', '50 ms', '100 ms'] as const;
-  it.each(MOMENTS)('leaves no orphan when SIGINT comes at any moment of start-up (%s)', async (moment) => {
-    const tag = `sigint-${moment.replace(/\W/g, '')}-${process.pid}-${Date.now()}`;
-    const port = await freePort();
-    const cli = new CliProcess([`${HTTP}/port=${port}`, `${EXT}/appStopGraceSeconds=1`, '--', ...stubborn(tag)]);
-    if (moment === 'first output') await new Promise((resolve) => cli.child.stdout!.once('data', resolve));
-    else if (moment === 'listening' || moment === 'application started') await cli.waitForLog(moment);
-    else if (moment === 'app printed') await cli.waitForOutput('grandchild ');
-    else if (moment.endsWith(' ms')) await new Promise((resolve) => setTimeout(resolve, Number.parseInt(moment)));
-    cli.kill('SIGINT');
-    const exit = await cli.exited;
-    expect([0, 130]).toContain(exit.code ?? 128 + 2); // 130: SIGINT before the handlers were in place
-    expect(await noneLeftWithin(tag, 3000)).toEqual([]);
-  });
 });
 
 /** A graceful endsession on a connection of its own: the answer, or how the connection failed. */

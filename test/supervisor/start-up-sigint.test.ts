@@ -2,47 +2,15 @@
 // of the supervisor's start-up: before it has its signal handlers, while it binds its port,
 // while the application is being started, before the application has started its own
 // children. Whenever it comes, the CLI exits and nothing of the application's is left running.
-import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CliProcess, freePort, killProcesses, type Exit } from '../support/process.js';
+import { noneLeftWithin, taggedApp, withTag } from './tagged-app.js';
 
 // Not afterEach: the cases run at once, and each one's CLI must outlive the others' ends.
 afterAll(killProcesses);
 
 const EXT = '--/exts/omni.services.livestream.session';
 const HTTP = '--/exts/omni.services.transport.server.http';
-
-/**
- * An application that starts a child of its own; both print their pid once running, and
- * carry `tag` on their command line so that a test can find them in /proc. The child
- * ignores SIGTERM; the application too when `stubborn`, else SIGTERM ends it at once (and
- * leaves its child behind, unless the supervisor sees to it).
- */
-const app = (tag: string, stubborn: boolean) => [
-  process.execPath,
-  '-e',
-  `${stubborn ? "process.on('SIGTERM', () => console.log('term ignored'));" : ''}
-   const { spawn } = require('node:child_process');
-   spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); console.log('grandchild ' + process.pid); setInterval(() => {}, 1000)", '${tag}'], { stdio: ['ignore', 'inherit', 'ignore'] });
-   console.log('app ' + process.pid);
-   setInterval(() => {}, 1000);`,
-  tag,
-];
-
-/** Pids of live processes (not zombies) whose command line holds `tag`, but for `except`. */
-function withTag(tag: string, except?: number): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name) && Number(name) !== except)
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return !stat.split(') ')[1]!.startsWith('Z') && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(tag);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 /** Waits until `count` processes other than the CLI carry the tag (a fork not yet exec'd counts: it carries the CLI's command line). */
 const tagged = (cli: CliProcess, tag: string, count: number) =>
@@ -72,20 +40,11 @@ function exitWithin(cli: CliProcess, ms: number): Promise<Exit | 'still running'
   return Promise.race([cli.exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), ms).unref())]);
 }
 
-async function noneLeftWithin(tag: string, withinMs: number): Promise<number[]> {
-  try {
-    await vi.waitFor(() => expect(withTag(tag)).toEqual([]), { timeout: withinMs, interval: 20 });
-  } catch {
-    // reported by the caller
-  }
-  return withTag(tag);
-}
-
 describe.concurrent('SIGINT during the supervisor’s start-up', () => {
   it.each(CASES)('leaves no process of the application running when SIGINT comes %s (%s)', async (moment, _kind, stubborn) => {
     const tag = `start-up-sigint-${process.pid}-${Math.random().toString(36).slice(2)}`;
     const port = await freePort();
-    const cli = new CliProcess([`${HTTP}/port=${port}`, `${HTTP}/host=127.0.0.1`, `${EXT}/appStopGraceSeconds=1`, '--', ...app(tag, stubborn)]);
+    const cli = new CliProcess([`${HTTP}/port=${port}`, `${HTTP}/host=127.0.0.1`, `${EXT}/appStopGraceSeconds=1`, '--', ...taggedApp(tag, { ignoresSigterm: stubborn })]);
     await MOMENTS[moment]!(cli, tag);
     cli.kill('SIGINT');
     const exit = await exitWithin(cli, 10_000);
