@@ -26,67 +26,59 @@ export const VALIDATOR_OPTIONS = {
   validateApiSpec: false,
 } as const satisfies Omit<Parameters<typeof OpenApiValidator.middleware>[0], 'apiSpec'>;
 
-/** Keys that document a spec and take no part in checking a request. */
-const DOCUMENTATION = new Set(['description', 'summary', 'example', 'examples', 'externalDocs']);
+/** Keys that take no part in checking a request: documentation, and the answers (not validated). */
+const NOT_CHECKED = new Set(['description', 'summary', 'example', 'examples', 'externalDocs', 'responses']);
 
 /**
  * What the validator needs of the spec to check requests, in new objects: the spec without its
- * documentation and its answers (answers are not validated), with the schemas requests use
- * written where they are used. The validator compiles every schema a `$ref` names just to
- * read it, and walks all it is given, while the probes wait; written in place, a schema is
- * compiled once, for its route, at the route's first request. A schema that contains itself
- * stays a `$ref`, and the components that are still named stay.
+ * documentation and its answers, with the schemas requests use written where they are used.
+ * The validator compiles every schema a `$ref` names just to read it, and walks all it is
+ * given, while the probes wait; written in place, a schema is compiled once, for its route,
+ * at the route's first request. A schema that contains itself stays a `$ref`, and the
+ * components still named (by a `$ref` or a discriminator's mapping) stay.
  */
 export function requestView(document: OpenApiDocument): OpenApiDocument {
-  const view = withoutDocumentation(document) as OpenApiDocument;
-  for (const item of Object.values(view.paths)) {
-    for (const operation of Object.values(item)) {
-      if (isObject(operation)) delete operation.responses;
-    }
-  }
-  const schemas = view.components?.schemas;
-  if (!schemas) return view;
-  view.paths = inSchemas(view.paths, schemas, []) as OpenApiDocument['paths'];
-  const named = new Set<string>();
-  const collect = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(collect);
+  const schemas = document.components?.schemas;
+  if (!schemas) return viewOf(document, {}, []) as OpenApiDocument;
+  const view = viewOf({ ...document, components: { ...document.components, schemas: {} } }, schemas, []) as OpenApiDocument;
+  const kept = new Map<string, unknown>();
+  const keepNamed = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(keepNamed);
     if (!isObject(value)) return;
     for (const [key, inner] of Object.entries(value)) {
       const name = key === '$ref' ? schemaName(inner) : undefined;
-      if (name === undefined) collect(key === 'mapping' && isObject(inner) ? Object.values(inner).map(($ref) => ({ $ref })) : inner);
-      else if (!named.has(name)) {
-        named.add(name);
-        collect(schemas[name]);
+      if (name === undefined) keepNamed(key === 'mapping' && isObject(inner) ? Object.values(inner).map(($ref) => ({ $ref })) : inner);
+      else if (name in schemas && !kept.has(name)) {
+        const schema = viewOf(schemas[name], schemas, [name]);
+        kept.set(name, schema);
+        keepNamed(schema);
       }
     }
   };
-  collect({ ...view, components: { ...view.components, schemas: {} } });
-  view.components!.schemas = Object.fromEntries(Object.entries(schemas).filter(([name]) => named.has(name)));
+  keepNamed(view);
+  view.components!.schemas = Object.fromEntries(Object.keys(schemas).filter((name) => kept.has(name)).map((name) => [name, kept.get(name)]));
   return view;
 }
 
 const schemaName = (ref: unknown) => (typeof ref === 'string' ? /^#\/components\/schemas\/([^/]+)$/.exec(ref)?.[1] : undefined);
 
-/** `value` with each `$ref` to a component schema replaced by that schema (OpenAPI 3.0 ignores a `$ref`'s siblings). */
-function inSchemas(value: unknown, schemas: Record<string, unknown>, within: readonly string[]): unknown {
-  if (Array.isArray(value)) return value.map((item) => inSchemas(item, schemas, within));
-  if (!isObject(value)) return value;
-  const name = schemaName(value.$ref);
-  if (name !== undefined && name in schemas && !within.includes(name)) return inSchemas(schemas[name], schemas, [...within, name]);
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, inSchemas(inner, schemas, within)]));
-}
-
 /** Keys whose values are data of the API (kept as they are), not parts of the spec. */
 const isData = (key: string) => key === 'default' || key === 'enum' || key === 'const' || key.startsWith('x-');
 
-/** Property names are the API's own too: a property may be called `description` or `example`. */
-function withoutDocumentation(value: unknown, names = false): unknown {
-  if (Array.isArray(value)) return value.map((item) => withoutDocumentation(item));
+/**
+ * `value` without the keys that are not checked, and with each `$ref` to a component schema
+ * not `within` replaced by that schema (OpenAPI 3.0 ignores a `$ref`'s siblings). Property
+ * names are the API's own: a property may be called `description` or `example`.
+ */
+function viewOf(value: unknown, schemas: Record<string, unknown>, within: readonly string[], names = false): unknown {
+  if (Array.isArray(value)) return value.map((item) => viewOf(item, schemas, within));
   if (!isObject(value)) return value;
+  const name = names ? undefined : schemaName(value.$ref);
+  if (name !== undefined && name in schemas && !within.includes(name)) return viewOf(schemas[name], schemas, [...within, name]);
   return Object.fromEntries(
     Object.entries(value)
-      .filter(([key]) => names || !DOCUMENTATION.has(key))
-      .map(([key, inner]) => [key, !names && isData(key) ? structuredClone(inner) : withoutDocumentation(inner, !names && key === 'properties')]),
+      .filter(([key]) => names || !NOT_CHECKED.has(key))
+      .map(([key, inner]) => [key, !names && isData(key) ? structuredClone(inner) : viewOf(inner, schemas, within, !names && key === 'properties')]),
   );
 }
 
