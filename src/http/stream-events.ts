@@ -75,7 +75,7 @@ export class EventStreams {
     const { from, events } = this.log.since(lastEventId(req));
     // What it missed starts at the first one still kept.
     this.#open.set(res, { timer: this.#keepAlive(res), sent: (events[0]?.id ?? from + 1) - 1 });
-    res.write(message({ id: from, event: 'readiness', data: this.session.readiness() }));
+    res.write(format({ id: from, event: 'readiness', data: this.session.readiness() }));
     this.#send(res);
   }
 
@@ -122,8 +122,16 @@ export class EventStreams {
   }
 }
 
-const message = ({ id, event, data }: LoggedEvent) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+const format = ({ id, event, data }: LoggedEvent) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
+const texts = new WeakMap<LoggedEvent, string>();
+
+/** A kept event as Server-Sent Events text, made once however many streams it goes to. */
+function message(event: LoggedEvent): string {
+  let text = texts.get(event);
+  if (text === undefined) texts.set(event, (text = format(event)));
+  return text;
+}
 
 /** `GET /v1/streaming/events`: an endless stream, which leaves the answers quitting waits for. */
 export function streamEvents(streams: EventStreams, inflight: InflightRequests): Handler<'streamEvents'> {
