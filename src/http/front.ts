@@ -21,8 +21,6 @@ export interface FrontDependencies {
 export interface Front {
   /** The request listener: plain GETs of open operations straight to their handlers, the rest through Express. */
   handler(req: IncomingMessage, res: ServerResponse): void;
-  /** The Express app alone; loads it if no request has yet. */
-  app(): Promise<Express>;
 }
 
 /**
@@ -115,7 +113,7 @@ export function createFront(deps: FrontDependencies): Front {
     handingOver = after.catch(failed);
   }
 
-  return { handler, app };
+  return { handler };
 }
 
 /** A request that carries or announces a body goes through the body parser. */
