@@ -19,31 +19,28 @@ export function toPort(value: PortRequest | undefined): number | undefined {
   return typeof value === 'number' ? value : Number(value);
 }
 
+/** The fields given that are neither `null` nor absent. */
+function present<T extends Record<string, unknown>>(fields: T): { [K in keyof T]?: Exclude<T[K], null | undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value != null)) as { [K in keyof T]?: Exclude<T[K], null | undefined> };
+}
+
 /** The credentials as the application gets them: no `null`s, ports as integers, unknown fields kept as they came. */
 export function normaliseCredentials(body: StreamingCredentialsRequest): StreamingCredentials {
   const { stunIp, stunPort, username, password, privateSharedPort, turnDetails, ...unknown } = body;
-  const port = toPort(stunPort);
-  const shared = toPort(privateSharedPort);
   return {
     ...unknown,
-    ...(stunIp == null ? {} : { stunIp }),
-    ...(port === undefined ? {} : { stunPort: port }),
-    ...(username == null ? {} : { username }),
-    ...(password == null ? {} : { password }),
-    ...(shared === undefined ? {} : { privateSharedPort: shared }),
-    ...(turnDetails == null ? {} : { turnDetails: normaliseTurnDetails(turnDetails) }),
+    ...present({
+      stunIp,
+      stunPort: toPort(stunPort),
+      username,
+      password,
+      privateSharedPort: toPort(privateSharedPort),
+      turnDetails: turnDetails == null ? undefined : normaliseTurnDetails(turnDetails),
+    }),
   };
 }
 
 function normaliseTurnDetails(turn: NonNullable<TurnDetailsRequest>): TurnDetails {
   const { username, password, uris, relayProtocol, transportPolicy, relayLocation, ...unknown } = turn;
-  return {
-    ...unknown,
-    ...(username == null ? {} : { username }),
-    ...(password == null ? {} : { password }),
-    ...(uris == null ? {} : { uris }),
-    ...(relayProtocol == null ? {} : { relayProtocol }),
-    ...(transportPolicy == null ? {} : { transportPolicy }),
-    ...(relayLocation == null ? {} : { relayLocation }),
-  };
+  return { ...unknown, ...present({ username, password, uris, relayProtocol, transportPolicy, relayLocation }) };
 }
