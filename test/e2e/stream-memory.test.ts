@@ -2,10 +2,11 @@
 // 16 such clients and 2000 credentials of nearly the largest body each (about 1.9 GB to
 // send in all) once took the CLI from 86 to 553 MB, and it stayed there after they went.
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SEED_CREDENTIALS } from '../support/fixtures.js';
 import { killProcesses, startCli } from '../support/process.js';
+import { stalledStream } from '../support/sse.js';
 
 const sockets: Socket[] = [];
 afterEach(() => {
@@ -15,23 +16,11 @@ afterEach(() => {
 
 const rssMiB = (pid: number, field: 'VmRSS' | 'VmHWM') => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-/** An event stream whose client reads its first bytes and then nothing more. */
-async function stalledStream(port: number): Promise<{ socket: Socket; closed: Promise<void> }> {
-  const socket = connect(port, '127.0.0.1');
-  sockets.push(socket);
-  socket.on('error', () => {});
-  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-  socket.write('GET /v1/streaming/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
-  socket.pause();
-  return { socket, closed };
-}
-
 describe('event-stream clients that stop reading', () => {
   it('are sent nothing more once 1 MiB waits for each, and closed once behind the kept events; the service’s memory (RSS from /proc) stays bounded', { timeout: 120_000 }, async () => {
     const { cli, port, url } = await startCli();
     const pid = cli.child.pid!;
-    const stalled = await Promise.all(Array.from({ length: 16 }, () => stalledStream(port)));
+    const stalled = await Promise.all(Array.from({ length: 16 }, () => stalledStream(port, sockets)));
     const before = rssMiB(pid, 'VmRSS');
     // Unknown fields are kept and dispatched: 60 KiB of them, under the 64 KiB body limit.
     const padding = 'x'.repeat(60 * 1024);

@@ -1,11 +1,12 @@
 // What a page in a browser can do to the service: requests marked cross-site are refused on
 // the operations that change state, and the local event API answers loopback host names only.
 import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Settings } from '../../src/settings/table.js';
 import { APP_READY, NEW_FRAME, SEED_CREDENTIALS, startService, stopServices, type RunningService } from '../support/service.js';
+import { stalledStream } from '../support/sse.js';
 
 const sockets: Socket[] = [];
 const sources: EventSource[] = [];
@@ -112,11 +113,7 @@ describe('event streams held by connections that stopped reading', () => {
   it('never lock a new listener out: the oldest makes room, and the eventsource client reconnects to what it missed', async () => {
     const running = await startService({ maxEventStreams: 2 });
     // A half-open listener: it asked for a stream and never reads again.
-    const stale = connect(Number(new URL(running.url).port), '127.0.0.1');
-    sockets.push(stale);
-    stale.on('error', () => {});
-    stale.write(`GET /v1/streaming/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
-    stale.once('data', () => stale.pause());
+    const { socket: stale } = await stalledStream(Number(new URL(running.url).port), sockets);
     await vi.waitFor(() => expect(running.service.state).toBeDefined());
     const received: string[] = [];
     const source = new EventSource(`${running.url}/v1/streaming/events`);
@@ -140,15 +137,10 @@ describe('event streams held by connections that stopped reading', () => {
 describe('a stream whose client does not read', () => {
   it('is sent nothing more once 1 MiB waits, and is closed once it has fallen behind the kept events', async () => {
     const running = await startService();
-    const stalled = connect(Number(new URL(running.url).port), '127.0.0.1');
-    sockets.push(stalled);
-    stalled.on('error', () => {});
+    const { socket: stalled } = await stalledStream(Number(new URL(running.url).port), sockets);
     let closed = false;
     let received = 0;
     stalled.on('close', () => (closed = true));
-    stalled.write(`GET /v1/streaming/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
-    await new Promise<void>((resolve) => stalled.once('data', () => resolve()));
-    stalled.pause();
     // Credentials near the body limit, dispatched again and again to a reader that does not read: 24 MB.
     const padding = 'x'.repeat(60 * 1024);
     for (let i = 0; i < 400; i++) {

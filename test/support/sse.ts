@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import type { Client } from '../../src/client.js';
 import { streamEvents } from '../../generated/sdk.gen.js';
 
@@ -118,4 +119,21 @@ export class RawEventStream {
   close(): void {
     this.#abort.abort();
   }
+}
+
+/**
+ * An event stream on a raw connection whose client reads the answer's first bytes and then
+ * nothing more (a stalled reader, or a half-open connection); the socket is added to
+ * `sockets` for the test to destroy. `closed` resolves once the connection has closed (its
+ * client must read again to see that).
+ */
+export async function stalledStream(port: number, sockets: Socket[]): Promise<{ socket: Socket; closed: Promise<void> }> {
+  const socket = connect(port, '127.0.0.1');
+  sockets.push(socket);
+  socket.on('error', () => {});
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.write('GET /v1/streaming/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  await new Promise<void>((resolve) => socket.once('data', () => resolve()));
+  socket.pause();
+  return { socket, closed };
 }
