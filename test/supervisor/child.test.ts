@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import { exitCodeForAppExit, SupervisedApp } from '../../src/supervisor/child.js';
+import { isGone } from './byte-cli.js';
 
 // A stubborn application: it and the process it starts both ignore SIGTERM.
 const STUBBORN = `
@@ -33,15 +34,6 @@ function startApp(script: string, graceMs = 10_000) {
   started.push(app);
   const printed = (line: string) => vi.waitFor(() => expect(lines).toContain(line), { timeout: 10_000, interval: 10 });
   return { app, clock, lines, printed };
-}
-
-/** Whether a process is gone (or a zombie, which only waits to be reaped). */
-function isGone(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
-  } catch {
-    return true;
-  }
 }
 
 describe('a supervised application', () => {

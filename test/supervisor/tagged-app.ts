@@ -5,6 +5,7 @@
 // the supervisor sees to it).
 import { readdirSync, readFileSync } from 'node:fs';
 import { vi, expect } from 'vitest';
+import { isGone } from './byte-cli.js';
 
 export const taggedApp = (tag: string, { ignoresSigterm = true } = {}) => [
   process.execPath,
@@ -23,8 +24,7 @@ export function withTag(tag: string, except?: number): number[] {
     .filter((name) => /^\d+$/.test(name) && Number(name) !== except)
     .filter((pid) => {
       try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return !stat.split(') ')[1]!.startsWith('Z') && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(tag);
+        return !isGone(Number(pid)) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(tag);
       } catch {
         return false;
       }
