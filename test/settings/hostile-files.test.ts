@@ -1,40 +1,13 @@
 // Files that are not what a settings file should be: each stops start-up at once with exit
-// code 2 and a message, never a hang, a crash or memory without bound. The CLI runs under
-// a watchdog, so a regression fails the test instead of taking the machine with it.
+// code 2 and a message, never a hang, a crash or memory without bound.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CliProcess, killProcesses, startCli, type Exit } from '../support/process.js';
+import { killProcesses, startCli } from '../support/process.js';
+import { exitUnderWatchdog } from '../support/watchdog.js';
 import { writeKit } from './kitFile.js';
 
 afterEach(killProcesses);
-
-const DEADLINE_MS = 15_000;
-const MAX_RSS_MIB = 400;
-
-/** The CLI's exit, or why the watchdog killed it (too slow, or too much memory). */
-async function exitUnderWatchdog(args: string[], env: Record<string, string> = {}): Promise<{ exit: Exit; cli: CliProcess; killedFor?: string }> {
-  const cli = new CliProcess(args, env);
-  let killedFor: string | undefined;
-  const kill = (why: string) => {
-    killedFor ??= why;
-    cli.kill('SIGKILL');
-  };
-  const started = performance.now();
-  const watch = setInterval(() => {
-    if (performance.now() - started > DEADLINE_MS) return kill(`still running after ${DEADLINE_MS} ms`);
-    try {
-      const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${cli.child.pid}/status`, 'utf8'))?.[1] ?? 0);
-      if (kib > MAX_RSS_MIB * 1024) kill(`over ${MAX_RSS_MIB} MiB resident`);
-    } catch {
-      // gone: the exit is on its way
-    }
-  }, 10);
-  const exit = await cli.exited;
-  clearInterval(watch);
-  return { exit, cli, killedFor };
-}
 
 async function expectRefused(args: string[], env: Record<string, string>, message: string) {
   const { exit, cli, killedFor } = await exitUnderWatchdog(args, env);
