@@ -39,8 +39,9 @@ export interface AgonesAdapterOptions {
  * READY_FOR_CONNECTION and again after each session that ended without quitting, health
  * pings while the application lives, the session id and readiness as labels, `Shutdown`
  * when the service quits. Lifecycle calls and labels go out on two lanes, each one call at
- * a time, so that a slow label never holds back `Ready` or `Shutdown`. A call the sidecar
- * refuses (it may start after us) is tried again with back-off. A label is sent at its
+ * a time, so that a slow label never holds back `Ready` or `Shutdown`. A lifecycle call the
+ * sidecar does not take (it may start after us) is tried again with back-off, and so is a
+ * label it refuses. A label is sent at its
  * latest value only: one that has a newer value behind it, or that the sidecar did not
  * answer in time (it may still carry it out), is not sent again.
  */
@@ -166,6 +167,7 @@ export class AgonesAdapter {
     const call = this.#lifecycle[0];
     if (call === undefined) return 'idle';
     const outcome = await this.#attempt(call, () => this.#options.sdk[call]());
+    // Not taken, or not answered in time: tried again (the sidecar takes either twice alike).
     if (outcome !== 'taken') return 'refused';
     this.#lifecycle.shift();
     if (call === 'ready') this.#state = 'Ready';
