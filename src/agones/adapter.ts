@@ -41,9 +41,9 @@ export interface AgonesAdapterOptions {
  * when the service quits. Lifecycle calls and labels go out on two lanes, each one call at
  * a time, so that a slow label never holds back `Ready` or `Shutdown`. A lifecycle call the
  * sidecar does not take (it may start after us) is tried again with back-off, and so is a
- * label it refuses. A label is sent at its
- * latest value only: one that has a newer value behind it, or that the sidecar did not
- * answer in time (it may still carry it out), is not sent again.
+ * label it refuses. A label is sent at its latest value only: one that has a newer value
+ * behind it, or that the sidecar did not answer in time (it may still carry it out), is not
+ * sent again.
  */
 export class AgonesAdapter {
   readonly #options: AgonesAdapterOptions;
