@@ -1128,7 +1128,7 @@ export const openApiDocument = {
                     },
                     pendingCalls: {
                         type: 'array',
-                        description: 'Calls waiting for the sidecar, in order.',
+                        description: 'Calls waiting for the sidecar, lifecycle calls (in order) first, then one per label with a value not yet sent.',
                         items: {
                             type: 'string',
                             enum: [

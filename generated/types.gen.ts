@@ -131,7 +131,7 @@ export type AgonesView = {
      */
     healthPings: boolean;
     /**
-     * Calls waiting for the sidecar, in order.
+     * Calls waiting for the sidecar, lifecycle calls (in order) first, then one per label with a value not yet sent.
      */
     pendingCalls: Array<'ready' | 'setlabel' | 'shutdown'>;
 };

@@ -3,7 +3,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Readiness } from '../core/readiness.js';
 import type { Session, StepRecord } from '../core/session.js';
 import { labelValue } from './labels.js';
-import type { AgonesCall, AgonesSdk } from './sdk.js';
+import { SdkCallTimedOut, type AgonesCall, type AgonesSdk } from './sdk.js';
 
 /** Label keys; Agones shows them as `agones.dev/sdk-session-id` and `agones.dev/sdk-readiness`. */
 export const SESSION_LABEL = 'session-id';
@@ -20,8 +20,11 @@ export interface AgonesLogger {
   warn(obj: object, msg?: string): void;
 }
 
-/** A call that waits its turn (health pings do not: the next one comes anyway). */
-type Op = { call: 'ready' } | { call: 'shutdown' } | { call: 'setlabel'; readonly key: string; value: string };
+/** A lifecycle call: they go out one at a time, in order, never behind a label. */
+type LifecycleCall = 'ready' | 'shutdown';
+
+/** What became of one call. */
+type Outcome = 'taken' | 'refused' | 'timed out';
 
 export interface AgonesAdapterOptions {
   session: Session;
@@ -35,18 +38,21 @@ export interface AgonesAdapterOptions {
  * Drives the pod's Agones GameServer from the session: `Ready` when readiness first reaches
  * READY_FOR_CONNECTION and again after each session that ended without quitting, health
  * pings while the application lives, the session id and readiness as labels, `Shutdown`
- * when the service quits. Calls go out one at a time, in order; one the sidecar does not
- * take (it may start after us) is tried again with back-off, so nothing waits for it.
+ * when the service quits. Lifecycle calls and labels go out on two lanes, each one call at
+ * a time, so that a slow label never holds back `Ready` or `Shutdown`. A lifecycle call the
+ * sidecar does not take (it may start after us) is tried again with back-off, and so is a
+ * label it refuses. A label is sent at its latest value only: one that has a newer value
+ * behind it, or that the sidecar did not answer in time (it may still carry it out), is not
+ * sent again.
  */
 export class AgonesAdapter {
   readonly #options: AgonesAdapterOptions;
-  readonly #queue: Op[] = [];
+  readonly #lifecycle: LifecycleCall[] = [];
+  /** Label values not yet sent, by key: a newer value replaces one still waiting. */
+  readonly #labels = new Map<string, string>();
+  readonly #lifecycleLane: Lane;
+  readonly #labelLane: Lane;
   readonly #unsubscribe: Array<() => void>;
-  #sending = false;
-  /** The call on its way: a newer label value never replaces it, it follows it. */
-  #inFlight: Op | undefined;
-  #retryTimer: TimerHandle | undefined;
-  #retryMs = RETRY_FIRST_MS;
   #healthTimer: TimerHandle | undefined;
   #healthPings = true;
   /** Whether the next READY_FOR_CONNECTION calls `Ready`: at start-up, and after a session ended. */
@@ -61,6 +67,8 @@ export class AgonesAdapter {
 
   constructor(options: AgonesAdapterOptions) {
     this.#options = options;
+    this.#lifecycleLane = new Lane(options.clock, () => this.#sendLifecycle());
+    this.#labelLane = new Lane(options.clock, () => this.#sendLabel());
     const { session } = options;
     this.#unsubscribe = [session.onReadinessChange((now) => this.#readinessChanged(now)), session.onStep((step) => this.#stepped(step))];
     this.#readinessChanged(session.readiness());
@@ -74,12 +82,12 @@ export class AgonesAdapter {
       lastCall: this.#lastCall,
       lastError: this.#lastError,
       healthPings: this.#healthPings,
-      pendingCalls: this.#queue.map((op) => op.call),
+      pendingCalls: [...this.#lifecycle, ...[...this.#labels.keys()].map(() => 'setlabel' as const)],
     };
   }
 
   /**
-   * Sends `Shutdown` after the calls still waiting; resolves once the sidecar took it, or
+   * Sends `Shutdown` after the lifecycle calls still waiting (labels do not hold it back); resolves once the sidecar took it, or
    * after SHUTDOWN_DEADLINE_MS (a service told to quit exits whether or not the sidecar answers).
    */
   shutdown(): Promise<void> {
@@ -96,7 +104,7 @@ export class AgonesAdapter {
         resolve();
       };
       this.#shutdownSent = done;
-      this.#enqueue({ call: 'shutdown' });
+      this.#call('shutdown');
     });
   }
 
@@ -105,9 +113,10 @@ export class AgonesAdapter {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#stopHealth();
-    if (this.#retryTimer) this.#options.clock.clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
-    this.#queue.length = 0;
+    this.#lifecycleLane.stop();
+    this.#labelLane.stop();
+    this.#lifecycle.length = 0;
+    this.#labels.clear();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
   }
 
@@ -119,7 +128,7 @@ export class AgonesAdapter {
   #readyIfDue(readiness: Readiness): void {
     if (!this.#readyDue || readiness.reason !== 'READY_FOR_CONNECTION') return;
     this.#readyDue = false;
-    this.#enqueue({ call: 'ready' });
+    this.#call('ready');
   }
 
   #stepped({ before, after, input }: StepRecord): void {
@@ -143,57 +152,48 @@ export class AgonesAdapter {
   }
 
   #setLabel(key: string, text: string): void {
-    const value = labelValue(text);
-    // A newer value of a label still waiting takes its place: only the latest matters.
-    const waiting = this.#queue.find((op) => op.call === 'setlabel' && op.key === key && op !== this.#inFlight);
-    if (waiting?.call === 'setlabel') waiting.value = value;
-    else this.#enqueue({ call: 'setlabel', key, value });
-  }
-
-  #enqueue(op: Op): void {
     if (this.#stopped) return;
-    this.#queue.push(op);
-    void this.#drain();
+    this.#labels.set(key, labelValue(text));
+    this.#labelLane.kick();
   }
 
-  async #drain(): Promise<void> {
-    if (this.#sending || this.#retryTimer || this.#stopped) return;
-    this.#sending = true;
-    try {
-      while (this.#queue.length > 0 && !this.#stopped) {
-        const op = (this.#inFlight = this.#queue[0]!);
-        const ok = await this.#send(op);
-        this.#inFlight = undefined;
-        if (!ok) {
-          // A label value that did not go out and has a newer one behind it is never sent.
-          if (op.call === 'setlabel' && this.#queue.some((o) => o !== op && o.call === 'setlabel' && o.key === op.key)) this.#queue.shift();
-          this.#retryTimer = this.#options.clock.setTimeout(() => {
-            this.#retryTimer = undefined;
-            void this.#drain();
-          }, this.#retryMs);
-          this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
-          return;
-        }
-        this.#retryMs = RETRY_FIRST_MS;
-        if (this.#queue[0] === op) this.#queue.shift();
-        if (op.call === 'ready') this.#state = 'Ready';
-        if (op.call === 'shutdown') {
-          this.#options.logger.info({ sdkUrl: this.#options.sdk.url }, 'Agones GameServer shut down');
-          this.#state = 'Shutdown';
-          this.#shutdownSent?.();
-        }
-      }
-    } finally {
-      this.#sending = false;
+  #call(call: LifecycleCall): void {
+    if (this.#stopped) return;
+    this.#lifecycle.push(call);
+    this.#lifecycleLane.kick();
+  }
+
+  async #sendLifecycle(): Promise<Outcome | 'idle'> {
+    const call = this.#lifecycle[0];
+    if (call === undefined) return 'idle';
+    const outcome = await this.#attempt(call, () => this.#options.sdk[call]());
+    // Not taken, or not answered in time: tried again (the sidecar takes either twice alike).
+    if (outcome !== 'taken') return 'refused';
+    this.#lifecycle.shift();
+    if (call === 'ready') this.#state = 'Ready';
+    if (call === 'shutdown') {
+      this.#options.logger.info({ sdkUrl: this.#options.sdk.url }, 'Agones GameServer shut down');
+      this.#state = 'Shutdown';
+      this.#shutdownSent?.();
     }
+    return 'taken';
   }
 
-  async #send(op: Op): Promise<boolean> {
-    const { sdk } = this.#options;
-    return this.#attempt(op.call, () => (op.call === 'setlabel' ? sdk.setLabel(op.key, op.value) : sdk[op.call]()));
+  async #sendLabel(): Promise<Outcome | 'idle'> {
+    const next = this.#labels.entries().next();
+    if (next.done) return 'idle';
+    const [key, value] = next.value;
+    this.#labels.delete(key);
+    const outcome = await this.#attempt('setlabel', () => this.#options.sdk.setLabel(key, value));
+    // Refused, and nothing newer for its key: it is tried again.
+    if (outcome === 'refused' && !this.#labels.has(key)) {
+      this.#labels.set(key, value);
+      return 'refused';
+    }
+    return outcome;
   }
 
-  async #attempt(call: AgonesCall, run: () => Promise<void>): Promise<boolean> {
+  async #attempt(call: AgonesCall, run: () => Promise<void>): Promise<Outcome> {
     try {
       await run();
       this.#lastCall = { call, ok: true };
@@ -201,16 +201,18 @@ export class AgonesAdapter {
         this.#options.logger.info({ sdkUrl: this.#options.sdk.url, call }, 'Agones SDK reachable again');
         this.#loggedFailure = undefined;
       }
-      return true;
+      return 'taken';
     } catch (error) {
       const message = errorText(error);
+      const timedOut = error instanceof SdkCallTimedOut;
       this.#lastCall = { call, ok: false };
       this.#lastError = message;
       if (message !== this.#loggedFailure) {
-        this.#options.logger.warn({ sdkUrl: this.#options.sdk.url, call, error: message }, 'Agones SDK call failed; trying again');
+        const then = call === 'setlabel' && timedOut ? 'not sent again' : 'trying again';
+        this.#options.logger.warn({ sdkUrl: this.#options.sdk.url, call, error: message }, `Agones SDK call failed; ${then}`);
         this.#loggedFailure = message;
       }
-      return false;
+      return timedOut ? 'timed out' : 'refused';
     }
   }
 
@@ -225,6 +227,55 @@ export class AgonesAdapter {
     this.#healthPings = false;
     if (this.#healthTimer) this.#options.clock.clearTimeout(this.#healthTimer);
     this.#healthTimer = undefined;
+  }
+}
+
+/**
+ * Calls that go out one at a time: `send` sends the next one, if any; after one the sidecar
+ * did not take, the lane waits a back-off (doubling, up to RETRY_MAX_MS) before the next try.
+ */
+class Lane {
+  #sending = false;
+  #retryTimer: TimerHandle | undefined;
+  #retryMs = RETRY_FIRST_MS;
+  #stopped = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly send: () => Promise<Outcome | 'idle'>,
+  ) {}
+
+  /** Sends what waits, unless a send or a back-off is under way (it will). */
+  kick(): void {
+    if (this.#sending || this.#retryTimer || this.#stopped) return;
+    void this.#drain();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#retryTimer) this.clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+
+  async #drain(): Promise<void> {
+    this.#sending = true;
+    try {
+      while (!this.#stopped) {
+        const outcome = await this.send();
+        if (outcome === 'idle') return;
+        if (outcome === 'taken') this.#retryMs = RETRY_FIRST_MS;
+        else {
+          this.#retryTimer = this.clock.setTimeout(() => {
+            this.#retryTimer = undefined;
+            this.kick();
+          }, this.#retryMs);
+          this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+          return;
+        }
+      }
+    } finally {
+      this.#sending = false;
+    }
   }
 }
 

@@ -17,8 +17,11 @@ export interface AgonesSdk {
 /** The gateway's port when the pod's environment does not name one (Agones' own default). */
 export const DEFAULT_SDK_HTTP_PORT = 9358;
 
-/** A call that does not answer in this time counts as failed, and is tried again later. */
-const CALL_TIMEOUT_MS = 3000;
+/** A call that does not answer in this time counts as failed (the sidecar may still carry it out). */
+export const CALL_TIMEOUT_MS = 3000;
+
+/** A call the sidecar did not answer in time: it reached the sidecar, which may still carry it out. */
+export class SdkCallTimedOut extends Error {}
 
 /**
  * Whether the pod is an Agones GameServer: the `agones` setting when set, otherwise whether
@@ -38,13 +41,20 @@ export function sdkUrl(env: Record<string, string | undefined>): string {
 export function createRestSdk(url: string): AgonesSdk {
   const call = async (method: 'POST' | 'PUT', path: string, body: object = {}) => {
     // The gateway answers 400 to a health ping without a body: every call sends one.
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
-    });
-    const text = await response.text();
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      });
+      text = await response.text();
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'TimeoutError') throw new SdkCallTimedOut(`${method} ${path} not answered within ${CALL_TIMEOUT_MS / 1000} s`);
+      throw error;
+    }
     if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
   };
   return {

@@ -13,8 +13,15 @@ export interface Answer {
 }
 
 export interface Target {
-  request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer>;
+  /** `timeoutMs`: a shorter time-out than the target's own, for a request that must end sooner. */
+  request(method: 'GET' | 'POST', path: string, body?: unknown, options?: { timeoutMs?: number }): Promise<Answer>;
 }
+
+/**
+ * The most of an answer's body that is read: the four endpoints answer a few hundred bytes,
+ * so a bigger body is a wrong target, and reading on would only fill memory.
+ */
+export const MAX_ANSWER_BYTES = 1024 ** 2;
 
 /**
  * Requests to the target with plain fetch: the target may be a Kit application, so any
@@ -22,8 +29,9 @@ export interface Target {
  */
 export function httpTarget(baseUrl: string, options: { token?: string; timeoutMs: number; clock: Clock }): Target {
   return {
-    async request(method, path, body) {
+    async request(method, path, body, { timeoutMs: within = Infinity } = {}) {
       const started = options.clock.now();
+      const timeoutMs = Math.min(options.timeoutMs, within);
       const headers: Record<string, string> = {};
       if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
       if (body !== undefined) headers['content-type'] = 'application/json';
@@ -32,15 +40,35 @@ export function httpTarget(baseUrl: string, options: { token?: string; timeoutMs
           method,
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(options.timeoutMs),
+          signal: AbortSignal.timeout(timeoutMs),
         });
-        const text = await response.text();
-        return { httpStatus: response.status, body: parseJson(text), text, ms: options.clock.now() - started };
+        const text = await boundedText(response);
+        const ms = options.clock.now() - started;
+        if (text === undefined) return { httpStatus: null, body: undefined, text: '', error: `an answer (${response.status}) with a body over the ${MAX_ANSWER_BYTES / 1024 ** 2} MiB the check reads`, ms };
+        return { httpStatus: response.status, body: parseJson(text), text, ms };
       } catch (error) {
-        return { httpStatus: null, body: undefined, text: '', error: noAnswerReason(error, options.timeoutMs), ms: options.clock.now() - started };
+        return { httpStatus: null, body: undefined, text: '', error: noAnswerReason(error, timeoutMs), ms: options.clock.now() - started };
       }
     },
   };
+}
+
+/** The body as text, or undefined once it is over MAX_ANSWER_BYTES (the rest is not read). */
+async function boundedText(response: Response): Promise<string | undefined> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return new TextDecoder().decode(Buffer.concat(chunks, length));
+    length += value.length;
+    if (length > MAX_ANSWER_BYTES) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
 }
 
 function parseJson(text: string): unknown {

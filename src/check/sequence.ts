@@ -1,7 +1,7 @@
 import { createSystemClock } from '../core/clock.js';
 import { OPERATIONS } from '../http/operations.js';
 import { TargetCommand, describeExit } from './command.js';
-import { decide, seconds, skip, type CheckContext } from './context.js';
+import { decide, leftOf, seconds, skip, type CheckContext } from './context.js';
 import { httpTarget } from './http.js';
 import { MESSAGE_OF } from './readiness-states.js';
 import { endTheSession, NVCF_CREDENTIALS, postCredentials } from './session.js';
@@ -58,7 +58,7 @@ export async function runNvcfCheck(options: NvcfCheckOptions): Promise<NvcfCheck
   const { ready, states } = await walkReadiness(ctx, deadline, readyTimeoutMs);
   judgeMessages(ctx, states);
 
-  const resumeTimeoutSeconds = await readResumeTimeout(ctx);
+  const resumeTimeoutSeconds = await readResumeTimeout(ctx, deadline);
   const reconnectWindowSeconds =
     options.reconnectWindowSeconds ??
     (resumeTimeoutSeconds !== null && resumeTimeoutSeconds > 0 ? resumeTimeoutSeconds + RECONNECT_WINDOW_MARGIN_SECONDS : DEFAULT_RECONNECT_WINDOW_SECONDS);
@@ -97,8 +97,9 @@ export async function runNvcfCheck(options: NvcfCheckOptions): Promise<NvcfCheck
 }
 
 /** The resume timeout the target reports on /v1/streaming/status, when it has that endpoint. */
-async function readResumeTimeout(ctx: CheckContext): Promise<number | null> {
-  const answer = await ctx.target.request('GET', STATUS_PATH);
+async function readResumeTimeout(ctx: CheckContext, deadline: number): Promise<number | null> {
+  // Read as part of the wait for readiness: when that wait is over, the answer must come soon.
+  const answer = await ctx.target.request('GET', STATUS_PATH, undefined, leftOf(ctx, deadline));
   if (answer.httpStatus !== 200) return null;
   const value = (answer.body as { settings?: { resumeTimeoutSeconds?: unknown } } | undefined)?.settings?.resumeTimeoutSeconds;
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { OPERATIONS } from '../http/operations.js';
 import { STARTUP_BODY } from '../http/probes.js';
-import { decide, seconds, skip, type CheckContext } from './context.js';
+import { decide, leftOf, pauseWithin, seconds, skip, type CheckContext } from './context.js';
 import { httpTarget, shown, type Answer } from './http.js';
 import { classifyReadiness } from './readiness-states.js';
 import type { ReadinessState } from './types.js';
@@ -15,12 +15,12 @@ export async function walkStartup(ctx: CheckContext, deadline: number, legacy: L
   let answered = false;
   let last: Answer;
   for (;;) {
-    last = await ctx.target.request('GET', STARTUP_PATH);
+    last = await ctx.target.request('GET', STARTUP_PATH, undefined, leftOf(ctx, deadline));
     answered ||= last.httpStatus !== null;
     if (last.httpStatus === 200) break;
-    if (!answered) await legacy.look(ctx);
+    if (!answered) await legacy.look(ctx, deadline);
     if (ctx.gone() !== undefined || ctx.clock.now() >= deadline) break;
-    await ctx.sleep(ctx.pollIntervalMs);
+    await pauseWithin(ctx, deadline);
   }
   const expected = `200 ${JSON.stringify(STARTUP_BODY)}`;
   const after = last.httpStatus === 200 ? '' : `, until ${seconds(ctx.clock.now() - started)}${whyStopped(ctx)}`;
@@ -34,10 +34,10 @@ export async function walkReadiness(ctx: CheckContext, deadline: number, timeout
   const walk = new StateWalk(ctx);
   let last: Answer;
   for (;;) {
-    last = await ctx.target.request('GET', READY_PATH);
+    last = await ctx.target.request('GET', READY_PATH, undefined, leftOf(ctx, deadline));
     walk.saw(last);
     if (last.httpStatus === 200 || ctx.gone() !== undefined || ctx.clock.now() >= deadline) break;
-    await ctx.sleep(ctx.pollIntervalMs);
+    await pauseWithin(ctx, deadline);
   }
   const states = walk.end();
   const ready = last.httpStatus === 200;
@@ -111,15 +111,15 @@ export class LegacyPorts {
     private readonly ports: readonly number[],
   ) {}
 
-  async look(ctx: CheckContext): Promise<void> {
-    if (this.#looked) return;
+  async look(ctx: CheckContext, deadline: number): Promise<void> {
+    if (this.#looked || ctx.clock.now() >= deadline) return;
     const given = new URL(this.baseUrl);
     const port = given.port || (given.protocol === 'https:' ? '443' : '80');
     for (const other of this.ports) {
       if (String(other) === port) continue;
       const url = new URL(given);
       url.port = String(other);
-      const answer = await httpTarget(url.href, { timeoutMs: 2000, clock: ctx.clock }).request('GET', STARTUP_PATH);
+      const answer = await httpTarget(url.href, { timeoutMs: 2000, clock: ctx.clock }).request('GET', STARTUP_PATH, undefined, { timeoutMs: Math.max(0, deadline - ctx.clock.now()) });
       if (answer.httpStatus !== null) {
         this.#looked = true;
         ctx.warn(`nothing answers on port ${port}, but port ${other} does (an older Kit health port): is the health port set right?`);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgonesAdapter, RETRY_FIRST_MS, SHUTDOWN_DEADLINE_MS } from '../../src/agones/adapter.js';
 import { labelValue } from '../../src/agones/labels.js';
-import { agonesWanted, sdkUrl, type AgonesSdk } from '../../src/agones/sdk.js';
+import { agonesWanted, SdkCallTimedOut, sdkUrl, type AgonesSdk } from '../../src/agones/sdk.js';
 import { createKitEventBus } from '../../src/core/bus.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { APP_READY_EVENT, CLIENT_CONNECTED_EVENT, CLIENT_DISCONNECTED_EVENT, NEW_FRAME_EVENT } from '../../src/core/events.js';
@@ -10,13 +10,19 @@ import { SEED_CREDENTIALS } from '../support/fixtures.js';
 
 const quiet = { info() {}, warn() {}, error() {} };
 
-/** A sidecar in memory: records the calls it takes; while `down`, refuses them all. */
+/**
+ * A sidecar in memory: records the calls it takes; while `down`, refuses them all; while
+ * `slowLabels`, carries labels out but answers none until `labelsTimeOut()` (as the REST
+ * SDK gives up on a call after its time-out).
+ */
 class SidecarDouble implements AgonesSdk {
   readonly url = 'http://127.0.0.1:9358';
   calls: string[] = [];
   /** Every call tried, taken or refused. */
   tries = 0;
   down = false;
+  slowLabels = false;
+  #unanswered: Array<(error: Error) => void> = [];
   #take(call: string) {
     this.tries++;
     if (this.down) return Promise.reject(new Error('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9358') }));
@@ -25,7 +31,19 @@ class SidecarDouble implements AgonesSdk {
   }
   ready = () => this.#take('ready');
   health = () => this.#take('health');
-  setLabel = (key: string, value: string) => this.#take(`label ${key}=${value}`);
+  setLabel = (key: string, value: string) => {
+    if (!this.slowLabels) return this.#take(`label ${key}=${value}`);
+    this.tries++;
+    this.calls.push(`label ${key}=${value}`);
+    return new Promise<void>((_resolve, reject) => this.#unanswered.push(reject));
+  };
+  /** The labels not answered yet, failed as the REST SDK fails them after its time-out. */
+  labelsTimeOut() {
+    for (const reject of this.#unanswered.splice(0)) reject(new SdkCallTimedOut('PUT /metadata/label not answered within 3 s'));
+  }
+  get unansweredLabels() {
+    return this.#unanswered.length;
+  }
   shutdown = () => this.#take('shutdown');
   /** The calls other than health pings. */
   get moves() {
@@ -39,7 +57,7 @@ afterEach(() => {
   for (const adapter of adapters.splice(0)) adapter.stop();
 });
 
-function setUp({ quit = false, periodMs = 2000, down = false } = {}) {
+function setUp({ quit = false, periodMs = 2000, down = false, slowLabels = false } = {}) {
   const clock = new FakeClock();
   const bus = createKitEventBus();
   const warnings: Array<Record<string, unknown>> = [];
@@ -53,6 +71,7 @@ function setUp({ quit = false, periodMs = 2000, down = false } = {}) {
   });
   const sdk = new SidecarDouble();
   sdk.down = down;
+  sdk.slowLabels = slowLabels;
   const adapter = new AgonesAdapter({ session, sdk, clock, logger, healthPeriodMs: periodMs });
   adapters.push(adapter);
   const up = () => {
@@ -90,7 +109,6 @@ describe('the Agones adapter', () => {
     await flush();
     expect(sdk.moves.filter((c) => c === 'ready')).toHaveLength(2);
     expect(sdk.moves).toContain('label session-id=viewer-42');
-    expect(sdk.moves.indexOf('label session-id=viewer-42')).toBeLessThan(sdk.moves.lastIndexOf('ready'));
   });
 
   it('labels the session id a credentials body names', async () => {
@@ -126,7 +144,7 @@ describe('the Agones adapter', () => {
     expect(adapter.view().healthPings).toBe(false);
   });
 
-  it('retries with back-off while the sidecar is away, logs the failure once, and then catches up in order', async () => {
+  it('retries with back-off while the sidecar is away, logs the failure once, and then catches up', async () => {
     const { sdk, clock, up, warnings, adapter } = setUp({ down: true });
     up();
     for (let i = 0; i < 8; i++) {
@@ -136,13 +154,13 @@ describe('the Agones adapter', () => {
     await flush();
     expect(warnings.filter((w) => w.error !== undefined)).toHaveLength(1);
     expect(JSON.stringify(warnings[0])).toContain('ECONNREFUSED');
-    expect(adapter.view()).toMatchObject({ state: null, lastCall: { ok: false }, pendingCalls: ['setlabel', 'ready'] });
+    expect(adapter.view()).toMatchObject({ state: null, lastCall: { ok: false }, pendingCalls: ['ready', 'setlabel'] });
     sdk.down = false;
     clock.advanceSeconds(5);
     await flush();
     await flush();
     // The readiness labels still waiting collapse into the latest one.
-    expect(sdk.moves).toEqual(['label readiness=READY_FOR_CONNECTION', 'ready']);
+    expect(sdk.moves.toSorted()).toEqual(['label readiness=READY_FOR_CONNECTION', 'ready']);
     expect(adapter.view()).toMatchObject({ state: 'Ready', pendingCalls: [] });
   });
 
@@ -188,6 +206,37 @@ describe('the Agones adapter', () => {
     clock.advance(1);
     await flush();
     expect(done).toBe(true);
+  });
+});
+
+describe('the Agones adapter with a sidecar slow to answer labels', () => {
+  it('sends Ready and Shutdown while a label is still unanswered', async () => {
+    const { sdk, up, adapter } = setUp({ quit: true, slowLabels: true });
+    await flush();
+    expect(sdk.unansweredLabels).toBe(1);
+    up();
+    await flush();
+    expect(sdk.moves).toContain('ready');
+    await adapter.shutdown();
+    expect(sdk.moves.at(-1)).toBe('shutdown');
+    expect(sdk.unansweredLabels).toBe(1);
+  });
+
+  it('sends each label value once: one not answered in time is not sent again, one superseded is dropped', async () => {
+    const { sdk, up, clock, adapter, warnings } = setUp({ slowLabels: true });
+    await flush();
+    up();
+    await flush();
+    for (let i = 0; i < 6; i++) {
+      sdk.labelsTimeOut();
+      await flush();
+      clock.advanceSeconds(10);
+      await flush();
+    }
+    const labels = sdk.moves.filter((c) => c.startsWith('label '));
+    expect(labels).toEqual(['label readiness=APP_NOT_READY', 'label readiness=READY_FOR_CONNECTION']);
+    expect(adapter.view()).toMatchObject({ state: 'Ready', pendingCalls: [] });
+    expect(warnings.filter((w) => w.call === 'setlabel').map((w) => w.error)).toContain('PUT /metadata/label not answered within 3 s');
   });
 });
 
