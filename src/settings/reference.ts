@@ -81,7 +81,7 @@ export function settingsReference(): string {
     '# Settings reference',
     '',
     'Every setting of the service, for looking one up: its Kit path, flag, environment variable,',
-    "type, default and range. [Operating it](operating.md#settings) says how the sources combine.",
+    "type, default and range. [Settings, in Operating](operating.md#settings) says how to set them.",
     '',
     'Sources, later overriding earlier: the defaults, a `.kit` file (`--config app.kit`, its',
     '`[settings]` table), environment variables, `--/<Kit path>=<value>` arguments, and code',
