@@ -3,11 +3,11 @@
 // test that runs it, or said not to be against the service. A command none of these rules
 // knows fails the run, so a new command in the docs needs a way to be run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { freePort } from './support/process.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -195,17 +195,24 @@ function wayOf(command: string): Way | undefined {
 }
 
 /**
- * What runs against a service: each start block alone, and each call block against a fresh
- * service started by the start block nearest above it on its page (plain `npm start` if none).
+ * What runs against a service: each start command alone, and each call block against a fresh
+ * service started by the start command nearest above it on its page (plain `npm start` if none).
  */
-function sessions(): Array<{ start: Block | undefined; calls: Block[] }> {
-  const result: Array<{ start: Block | undefined; calls: Block[] }> = [];
+interface Run {
+  page: string;
+  start: string | undefined;
+  calls: Block[];
+}
+
+function sessions(): Run[] {
+  const result: Run[] = [];
   for (const page of COMMAND_PAGES) {
-    let start: Block | undefined;
+    let start: string | undefined;
     for (const block of BLOCKS.filter((b) => b.page === page)) {
-      const kinds = commandsOf(block).map((c) => wayOf(c)?.kind);
-      if (kinds[0] === 'start') result.push({ start: (start = block), calls: [] });
-      else if (kinds.every((k) => k === 'call')) result.push({ start, calls: [block] });
+      const commands = commandsOf(block);
+      const kinds = commands.map((c) => wayOf(c)?.kind);
+      if (kinds.every((k) => k === 'call')) result.push({ page, start, calls: [block] });
+      for (const command of commands.filter((_, i) => kinds[i] === 'start')) result.push({ page, start: (start = command), calls: [] });
     }
   }
   return result;
@@ -310,15 +317,18 @@ function localise(command: string, port: number, tokenFile: string): string {
     .replace(/\/run\/secrets\/session-token/g, tokenFile);
 }
 
+const TOKENS = mkdtempSync(join(tmpdir(), 'docs-token-'));
+afterAll(() => rmSync(TOKENS, { recursive: true, force: true }));
+
 function tokenFile(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'docs-token-')), 'session-token');
+  const file = join(mkdtempSync(join(TOKENS, 'run-')), 'session-token');
   writeFileSync(file, 'docs-test-token\n');
   return file;
 }
 
 /** The service as a start block starts it, on this test's port, once it listens. */
-async function startService(start: Block | undefined, port: number, token: string): Promise<Proc> {
-  const shown = start ? commandsOf(start)[0]! : 'npm start';
+async function startService(start: string | undefined, port: number, token: string): Promise<Proc> {
+  const shown = start ?? 'npm start';
   const command = localise(shown, port, token)
     .replace(/^npm ci && /, '')
     // exec: the shell becomes the service, so a signal reaches it.
@@ -359,8 +369,8 @@ describe("the docs' service commands, run against the service", () => {
     expect(all.flatMap((s) => s.calls).length).toBeGreaterThanOrEqual(5);
   });
 
-  const label = ({ start, calls }: (typeof all)[number]) =>
-    `${start?.page ?? calls[0]!.page}: ${start ? commandsOf(start)[0]!.replace(/\s+#.*/, '') : 'npm start'}${calls.length > 0 ? `, then ${commandsOf(calls[0]!).join('; ')}` : ''}`;
+  const label = ({ page, start, calls }: Run) =>
+    `${page}: ${start ? start.replace(/\s+#.*/, '') : 'npm start'}${calls.length > 0 ? `, then ${commandsOf(calls[0]!).join('; ')}` : ''}`;
 
   it.each(all.map((s) => [label(s), s] as const))(
     '%s',
@@ -369,7 +379,7 @@ describe("the docs' service commands, run against the service", () => {
       const token = tokenFile();
       const service = await startService(start, port, token);
       // A supervised application becomes ready: from its calls of the event API, or from its output.
-      const supervised = start !== undefined && / -- /.test(commandsOf(start)[0]!.replace(/npm start --/, ''));
+      const supervised = start !== undefined && / -- /.test(start.replace(/npm start --/, ''));
       if (supervised) await service.waitFor(/"from":"APP_NOT_READY"[^\n]*"msg":"readiness changed"/);
       for (const block of calls) {
         const shown = shownOutputs(block);
