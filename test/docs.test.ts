@@ -416,6 +416,18 @@ describe("the docs' service commands, run against the service", () => {
     60_000,
   );
 
+  it.each(COMMAND_PAGES.flatMap((page) => [...read(page).matchAll(/^```toml\n([\s\S]*?)^```$/gm)].map((m) => [page, m[1]!] as const)))(
+    'the .kit file shown in %s starts the service with --config, without a warning',
+    async (_, kit) => {
+      const file = join(mkdtempSync(join(TOKENS, 'kit-')), 'app.kit');
+      writeFileSync(file, kit);
+      const service = new Proc(`exec node ${CLI} --config ${file}`, { LIVESTREAM_SESSION_PORT: String(await freePort()) }, `--config ${file}`);
+      await service.waitFor(/"msg":"listening"/);
+      expect(service.output).not.toMatch(/"level":40/);
+      await stop(service);
+    },
+  );
+
   it('npm run demo: a session with a TURN relay and the WebRTC example, ended by Ctrl-C', async () => {
     const demo = BLOCKS.find((b) => commandsOf(b).some((c) => wayOf(c)?.kind === 'demo'));
     expect(demo?.page).toBe('README.md');
