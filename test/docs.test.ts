@@ -237,7 +237,7 @@ describe("the docs' shell commands", () => {
       const text = prose(read(page));
       for (const m of text.matchAll(/npx livestream-session/g)) {
         const sentence = text.slice(Math.max(0, m.index - 160), m.index + 80).replace(/\s+/g, ' ');
-        expect(sentence, `${page}: npx livestream-session outside text about the installed package`).toMatch(/installed as a package/);
+        expect(sentence, `${page}: npx livestream-session outside text about the installed package`).toMatch(/installed as a package/i);
       }
     }
     // The README and .ci/run name the set-up and test commands (CI and a hook look for them).
