@@ -21,6 +21,7 @@ export interface SettingDescription {
 
 export function describeSetting(spec: SettingSpec): SettingDescription {
   const kitPath = `/${spec.path}`;
+  const values = range(spec);
   return {
     name: spec.name,
     kitPath,
@@ -30,7 +31,7 @@ export function describeSetting(spec: SettingSpec): SettingDescription {
     ...(spec.fileEnv ? { fileEnv: spec.fileEnv } : {}),
     type: spec.type,
     default: shownDefault(spec),
-    ...(range(spec) ? { range: range(spec) } : {}),
+    ...(values ? { range: values } : {}),
     deprecated: (spec.legacy ?? []).map((old) => `/${old}`),
     meaning: spec.description,
   };
