@@ -122,7 +122,7 @@ const OUR_NAME = '"name":"livestream-session"';
  * Whether `out` is `input` with our log lines put in between its lines, and nothing else:
  * each of ours is a whole line (a JSON object named livestream-session) at a line boundary
  * of the app's, preceded by a `\n` of ours where the app's line before it ended with a lone
- * `\r` or was its last, without a break (as the README says).
+ * `\r` or was its last, without a break (as docs/integrating.md says of the supervisor).
  */
 function exactWithOurLines(out, input) {
   let i = 0; // in out

@@ -37,10 +37,11 @@ for (;;) {
   await new Promise((resolve) => setTimeout(resolve, 250));
 }
 await setCredentials({ client, body: relay.credentials() });
-say(`the session is ready: open http://127.0.0.1:${appPort}/ to watch; Ctrl-C ends the session`);
 
+// Listening for Ctrl-C before saying so: a Ctrl-C right after the line still ends the session.
 process.once('SIGINT', async () => {
   say('ending the session (POST /v1/streaming/endsession, gracefulShutdown: true)');
   const { data } = await endSession({ client, body: { sessionId: 'demo', gracefulShutdown: true } });
   say(`endsession answered ${data?.sessionStatus}`);
 });
+say(`the session is ready: open http://127.0.0.1:${appPort}/ to watch; Ctrl-C ends the session`);

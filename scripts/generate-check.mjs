@@ -1,4 +1,5 @@
-// Fails when generated/ differs from what openapi.yaml produces now.
+// Fails when generated/ differs from what openapi.yaml produces now, or docs/settings.md from
+// what the settings table gives (scripts/settings-doc.mjs): both are made by npm run generate.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,4 +27,9 @@ try {
   console.log(`generated/ is fresh (${have.size} files)`);
 } finally {
   rmSync(fresh, { recursive: true, force: true });
+}
+try {
+  execFileSync(process.execPath, ['scripts/settings-doc.mjs', '--check'], { stdio: 'inherit' });
+} catch {
+  process.exit(1);
 }

@@ -6,13 +6,14 @@ import { createSystemClock } from './core/clock.js';
 import { APP_READY_EVENT, NEW_FRAME_EVENT } from './core/events.js';
 import { createCliLogger, logFormat, LOG_LEVELS } from './logger.js';
 import { createSessionService, type SessionService } from './service.js';
-import { isKitArg, SettingsError } from './settings/load.js';
-import { SETTINGS } from './settings/table.js';
+import { isKitArg, loadSettings, SettingsError } from './settings/load.js';
+import { settingsHelp } from './settings/reference.js';
 import { waitingHint } from './start-hint.js';
 import { ProcessOutput } from './supervisor/process-output.js';
 import { readyRules, SESSION_URL_ENV, splitCommand, supervise, watchReadyRules, type Supervision } from './supervisor/run.js';
 
-const USAGE = `Usage: livestream-session [options] [--/<setting path>=<value> ...] [-- <command> [args...]]
+function usage(docsUrl: string): string {
+  return `Usage: livestream-session [options] [--/<setting path>=<value> ...] [-- <command> [args...]]
        livestream-session check <base-url> [options] [--run -- <command> [args...]]  (see check --help)
 
 Controls a cloud streaming session (NVCF, Kubernetes), compatible with the
@@ -33,15 +34,29 @@ Options:
   -v, --version        show the version
 
 Settings (file < environment < --/ arguments):
-${SETTINGS.map((s) => `  --/${s.path}=<${s.type}>\n      env ${s.env}${s.fileEnv ? ` (or ${s.fileEnv}=<file holding it>)` : ''}; default ${s.default ?? 'unset'}. ${s.description}`).join('\n')}
+${settingsHelp()}
 
 Logging (environment):
   LOG_LEVEL=<level>    ${LOG_LEVELS.join(', ')} (default info)
   LOG_FORMAT=<format>  json (one object a line; default unless stdout is a terminal)
                        or pretty (readable lines; default on a terminal, as --pretty)
 
-Docs page: http://localhost:8011/docs
+Docs page: ${docsUrl}
 `;
+}
+
+/** Where the docs page of the service these options would start is, as far as they tell. */
+function docsUrl(options: { config?: string; kitArgs: string[] }): string {
+  try {
+    const { settings } = loadSettings({ configFile: options.config, env: process.env, args: options.kitArgs });
+    if (settings.port === 0) return '/docs on the port the listening line names (port 0: any free port)';
+    const host = settings.host ?? 'localhost';
+    return `http://${host.includes(':') ? `[${host}]` : host}:${settings.port}/docs`;
+  } catch (error) {
+    if (error instanceof SettingsError) return `/docs on the service's port (the settings given do not load: ${error.message.split('\n')[0]})`;
+    throw error;
+  }
+}
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`livestream-session: ${message}\n`);
@@ -98,7 +113,7 @@ async function main(argv: string[]): Promise<void> {
   const { own, command } = splitCommand(argv);
   const options = parseCommandLine(own);
   if (options.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage(docsUrl(options)));
     return;
   }
   if (options.version) {

@@ -35,6 +35,26 @@ Options:
 
 class UsageError extends Error {}
 
+const CHECK_OPTIONS = {
+  'ready-timeout': { type: 'string' },
+  'reconnect-window': { type: 'string' },
+  'no-resume': { type: 'boolean', default: false },
+  'no-quit': { type: 'boolean', default: false },
+  token: { type: 'string' },
+  'exit-timeout': { type: 'string' },
+  interval: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  run: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+// Node's own message for this ends in an unbalanced quote ('-- "--bogus"): say it ourselves.
+function unknownOption(args: readonly string[]): string | undefined {
+  const { tokens } = parseArgs({ args: [...args], options: CHECK_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  const unknown = tokens.find((t) => t.kind === 'option' && !Object.hasOwn(CHECK_OPTIONS, t.name));
+  return unknown?.kind === 'option' ? `Unknown option '${unknown.rawName}'` : undefined;
+}
+
 function seconds(name: string, text: string | undefined, { max }: { max?: number } = {}): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
@@ -50,23 +70,12 @@ export function parseCheckArgs(argv: readonly string[]): (NvcfCheckOptions & { j
   try {
     parsed = parseArgs({
       args: own,
-      options: {
-        'ready-timeout': { type: 'string' },
-        'reconnect-window': { type: 'string' },
-        'no-resume': { type: 'boolean', default: false },
-        'no-quit': { type: 'boolean', default: false },
-        token: { type: 'string' },
-        'exit-timeout': { type: 'string' },
-        interval: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        run: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: CHECK_OPTIONS,
       strict: true,
       allowPositionals: true,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(unknownOption(own) ?? (error as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';

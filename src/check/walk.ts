@@ -42,10 +42,13 @@ export async function walkReadiness(ctx: CheckContext, deadline: number, timeout
   const states = walk.end();
   const ready = last.httpStatus === 200;
   const final = states.at(-1)!;
+  const waitsFor = final.waitsFor ? `, waiting for ${final.waitsFor}` : '';
   const got = ready
     ? `${stateText(final)} after ${seconds(ctx.clock.now() - started)}: ${walkText(states)}`
-    : `still ${stateText(final)} after ${seconds(ctx.clock.now() - started)}${whyStopped(ctx)}` +
-      `${final.waitsFor ? `, waiting for ${final.waitsFor}` : ''}: ${walkText(states)}`;
+    : walk.answers === 1
+      ? // Asked once (start-up took the whole time, or the command had exited): nothing was waited for.
+        `${stateText(final)} on the one request made${ctx.gone() === undefined ? ` before the ${seconds(timeoutMs)} ran out` : whyStopped(ctx)}${waitsFor}`
+      : `still ${stateText(final)} after ${seconds(ctx.clock.now() - started)}${whyStopped(ctx)}${waitsFor}: ${walkText(states)}`;
   decide(ctx, started, 'readiness', ready, `200 within ${seconds(timeoutMs)} of the start`, got);
   return { ready, states };
 }
@@ -74,10 +77,13 @@ export function walkText(states: readonly ReadinessState[]): string {
 export class StateWalk {
   readonly #states: Array<ReadinessState & { since: number }> = [];
   readonly #warned = new Set<string>();
+  /** How many answers (or failures to answer) were seen. */
+  answers = 0;
 
   constructor(private readonly ctx: CheckContext) {}
 
   saw(answer: Answer): void {
+    this.answers += 1;
     const c = classifyReadiness(answer);
     if (c.unknownMessage && !this.#warned.has(c.statusMessage)) {
       this.#warned.add(c.statusMessage);

@@ -94,8 +94,10 @@ function byPath<T>(
       continue;
     }
     const { spec, legacy } = known;
-    const converted = convert(spec, value, path);
-    noteTrimmed(spec, value, converted, `/${path}${where}`, warnings);
+    // Named as users write Kit paths: with the leading slash.
+    const key = `/${path}`;
+    const converted = convert(spec, value, key);
+    noteTrimmed(spec, value, converted, `${key}${where}`, warnings);
     if (legacy) {
       warnings.push(`Setting /${path} is deprecated; use /${spec.path}`);
       if (setByNewPath.has(spec.name)) continue;

@@ -223,7 +223,7 @@ const TABLE = Object.freeze([
       type: 'string' as const,
       default: undefined,
       env,
-      description: `Supervisor: raise ${event} when this holds (${READY_RULE_FORMS}).`,
+      description: `Supervisor: raise ${event} once this holds.`,
       check: checkReadyRule,
       expected: READY_RULE_FORMS,
     }),

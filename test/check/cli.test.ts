@@ -49,6 +49,13 @@ describe('the check command line', () => {
     expect(code).toBe(2);
   });
 
+  it.each([[['--bogus']], [['http://127.0.0.1:1', '--bogus', '--json']], [['-x', 'http://127.0.0.1:1']]])('names an unknown option in balanced quotes: %j', async (argv) => {
+    const { code, err } = await run(...argv);
+    const option = argv.find((a) => a.startsWith('-') && a !== '--json')!;
+    expect(err).toBe(`livestream-session check: Unknown option '${option}'\nTry 'livestream-session check --help'.\n`);
+    expect(code).toBe(2);
+  });
+
   it('prints its help with exit code 0', async () => {
     const { code, out } = await run('--help');
     expect(out).toMatch(/^Usage: livestream-session check <base-url> \[options\] \[--run -- <command> \[args\.\.\.\]\]/);

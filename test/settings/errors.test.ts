@@ -23,7 +23,7 @@ const kit = (line: string) => ({ configFile: writeKit(`[settings]\n${line}\n`) }
 describe('a bad value in a config file stops loading', () => {
   it('when an int is written as a string', () => {
     const sources = kit(`exts."omni.services.livestream.session".resumeTimeoutSeconds = "30"`);
-    expectSettingsError(sources, `Invalid value for ${SESSION}/resumeTimeoutSeconds: "30" (expected an integer from 0 to 2147483)`);
+    expectSettingsError(sources, `Invalid value for /${SESSION}/resumeTimeoutSeconds: "30" (expected an integer from 0 to 2147483)`);
   });
 
   it('when an int is written as a float', () => {
@@ -57,6 +57,16 @@ describe('a bad value in a config file stops loading', () => {
   it('and the message names the file', () => {
     const sources = kit(`exts."omni.services.transport.server.http".port = -1`);
     expectSettingsError(sources, `${HTTP}/port`, ': -1', sources.configFile);
+  });
+});
+
+describe('a bad value is named by its Kit path as users write it, with the leading slash', () => {
+  it.each([
+    ['an argument', { args: [`--/${HTTP}/port=eighty`] }, `Invalid value for /${HTTP}/port: "eighty"`],
+    ['a .kit file', kit(`exts."omni.services.transport.server.http".port = "eighty"`), `Invalid value for /${HTTP}/port: "eighty"`],
+    ['a deprecated path', { args: ['--/app/livestream/nvcf/sessionResumeTimeoutSeconds=soon'] }, 'Invalid value for /app/livestream/nvcf/sessionResumeTimeoutSeconds: "soon"'],
+  ])('in %s', (_, sources, message) => {
+    expectSettingsError(sources, message);
   });
 });
 

@@ -65,7 +65,7 @@ describe('the supervisor settings', () => {
   it('say which forms a readiness rule may take', () => {
     const message = errorOf(() => loadSettings({ args: [`--/${SESSION}/appReadyWhen=udp:9`] }));
     expect(message).toBe(
-      `Invalid value for ${SESSION}/appReadyWhen: "udp:9" (not a known form; expected output:<regex>, tcp:[host:]port, or an http:// or https:// URL)`,
+      `Invalid value for /${SESSION}/appReadyWhen: "udp:9" (not a known form; expected output:<regex>, tcp:[host:]port, or an http:// or https:// URL)`,
     );
   });
 
