@@ -28,14 +28,36 @@ export async function walkStartup(ctx: CheckContext, deadline: number, legacy: L
   return answered;
 }
 
-/** Polls readiness until 200 or the deadline, each state with how long it lasted. */
-export async function walkReadiness(ctx: CheckContext, deadline: number, timeoutMs: number): Promise<{ ready: boolean; states: ReadinessState[] }> {
+/**
+ * Looks at start-up once, as a Kubernetes start-up probe would: NVCF never calls it, so a
+ * target without it (Kit extensions before 9.1.0, other containers) gets a warning, not a failure.
+ */
+export async function lookAtStartup(ctx: CheckContext): Promise<void> {
+  const started = ctx.clock.now();
+  const answer = await ctx.target.request('GET', STARTUP_PATH);
+  const expected = `200 ${JSON.stringify(STARTUP_BODY)}, or none (NVCF never calls it)`;
+  if (answer.httpStatus === 404) {
+    ctx.warn(`the target has no ${STARTUP_PATH} (404): NVCF never calls it, but a Kubernetes start-up probe on it would fail`);
+    return skip(ctx, 'startup', expected, shown(answer));
+  }
+  if (answer.httpStatus === null) return skip(ctx, 'startup', expected, shown(answer));
+  decide(ctx, started, 'startup', answer.httpStatus === 200 && isDeepStrictEqual(answer.body, STARTUP_BODY), expected, shown(answer));
+}
+
+/**
+ * Polls readiness until 200 or the deadline, each state with how long it lasted; with
+ * `legacy`, looks at older Kit health ports while nothing answers.
+ */
+export async function walkReadiness(ctx: CheckContext, deadline: number, timeoutMs: number, legacy?: LegacyPorts): Promise<{ ready: boolean; states: ReadinessState[] }> {
   const started = ctx.clock.now();
   const walk = new StateWalk(ctx);
+  let answered = false;
   let last: Answer;
   for (;;) {
     last = await ctx.target.request('GET', READY_PATH);
     walk.saw(last);
+    answered ||= last.httpStatus !== null;
+    if (!answered) await legacy?.look(ctx, READY_PATH);
     if (last.httpStatus === 200 || ctx.gone() !== undefined || ctx.clock.now() >= deadline) break;
     await ctx.sleep(ctx.pollIntervalMs);
   }
@@ -111,7 +133,7 @@ export class LegacyPorts {
     private readonly ports: readonly number[],
   ) {}
 
-  async look(ctx: CheckContext): Promise<void> {
+  async look(ctx: CheckContext, path = STARTUP_PATH): Promise<void> {
     if (this.#looked) return;
     const given = new URL(this.baseUrl);
     const port = given.port || (given.protocol === 'https:' ? '443' : '80');
@@ -119,7 +141,7 @@ export class LegacyPorts {
       if (String(other) === port) continue;
       const url = new URL(given);
       url.port = String(other);
-      const answer = await httpTarget(url.href, { timeoutMs: 2000, clock: ctx.clock }).request('GET', STARTUP_PATH);
+      const answer = await httpTarget(url.href, { timeoutMs: 2000, clock: ctx.clock }).request('GET', path);
       if (answer.httpStatus !== null) {
         this.#looked = true;
         ctx.warn(`nothing answers on port ${port}, but port ${other} does (an older Kit health port): is the health port set right?`);
