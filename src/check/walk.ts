@@ -3,7 +3,7 @@ import { OPERATIONS } from '../http/operations.js';
 import { STARTUP_BODY } from '../http/probes.js';
 import { decide, seconds, skip, type CheckContext } from './context.js';
 import { httpTarget, shown, type Answer } from './http.js';
-import { classifyReadiness } from './readiness-states.js';
+import { classifyReadiness, MESSAGE_OF } from './readiness-states.js';
 import type { ReadinessState } from './types.js';
 
 const READY_PATH = OPERATIONS.checkReady.path;
@@ -103,7 +103,10 @@ export class StateWalk {
     const c = classifyReadiness(answer);
     if (c.unknownMessage && !this.#warned.has(c.statusMessage)) {
       this.#warned.add(c.statusMessage);
-      this.ctx.warn(`readiness answered ${answer.httpStatus} "${c.statusMessage}", which is not one of Kit's eight messages`);
+      const was = c.predecessorOf
+        ? `: it is what omni.services.livestream.nvcf 7.x (Kit 106/107) says for "${MESSAGE_OF[c.predecessorOf]}", so the target runs that older extension (its settings are under /app/livestream/nvcf/)`
+        : '';
+      this.ctx.warn(`readiness answered ${answer.httpStatus} "${c.statusMessage}", which is not one of Kit's eight messages${was}`);
     }
     const last = this.#states.at(-1);
     if (last && last.httpStatus === answer.httpStatus && last.statusMessage === c.statusMessage) return;

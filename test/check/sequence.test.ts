@@ -204,3 +204,19 @@ describe('runNvcfCheck as NVCF judges, and as Kit answers', () => {
     expect(checkNamed(report, 'startup').expected).toBe('200 {"statusMessage":"Status: Startup endpoint OK"}');
   });
 });
+
+describe('runNvcfCheck against a target of the extension before 8.0', () => {
+  it("says which release answers when readiness carries the 7.x message", async () => {
+    const kit107 = createServer((req, res) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ statusMessage: 'Status: Custom ready event not received' })));
+    await new Promise<void>((resolve) => kit107.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = kit107.address() as { port: number };
+      const report = await runNvcfCheck({ baseUrl: `http://127.0.0.1:${port}`, readyTimeoutSeconds: 0 });
+      expect(report.warnings).toContain(
+        'readiness answered 503 "Status: Custom ready event not received", which is not one of Kit\'s eight messages: it is what omni.services.livestream.nvcf 7.x (Kit 106/107) says for "Status: Session ready event not received", so the target runs that older extension (its settings are under /app/livestream/nvcf/)',
+      );
+    } finally {
+      kit107.close();
+    }
+  });
+});
