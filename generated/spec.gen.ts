@@ -710,6 +710,7 @@ export const openApiDocument = {
                                         resumeTimeoutSeconds: 30,
                                         waitForSessionReadyEvent: false,
                                         endSessionOnResumeTimeout: false,
+                                        reconnectWindowSeconds: null,
                                         port: 8011,
                                         host: null,
                                         accessTokenSet: false,
@@ -970,6 +971,7 @@ export const openApiDocument = {
                             'resumeTimeoutSeconds',
                             'waitForSessionReadyEvent',
                             'endSessionOnResumeTimeout',
+                            'reconnectWindowSeconds',
                             'port',
                             'host',
                             'accessTokenSet',
@@ -1000,6 +1002,10 @@ export const openApiDocument = {
                             },
                             endSessionOnResumeTimeout: {
                                 type: 'boolean'
+                            },
+                            reconnectWindowSeconds: {
+                                type: 'integer',
+                                nullable: true
                             },
                             port: {
                                 type: 'integer'

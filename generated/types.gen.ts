@@ -82,6 +82,7 @@ export type StatusReport = {
         resumeTimeoutSeconds: number;
         waitForSessionReadyEvent: boolean;
         endSessionOnResumeTimeout: boolean;
+        reconnectWindowSeconds: number | null;
         port: number;
         host: string | null;
         accessTokenSet: boolean;

@@ -70,7 +70,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createSessionService(options: SessionServiceOptions = {}): SessionService {
   const logger = options.logger ?? createLogger();
-  const { settings, warnings } = loadSettings({ ...options, overrides: options.settings });
+  const { settings, warnings, notes } = loadSettings({ ...options, overrides: options.settings });
+  for (const note of notes) logger.info({}, note);
   for (const warning of warnings) logger.warn(warning);
   const clock = options.clock ?? createSystemClock();
   const bus = options.bus ?? createKitEventBus((err, event) => logger.error({ err, event }, 'event handler failed'));

@@ -23,7 +23,14 @@ export interface ClassifiedReadiness {
   /** A message that is none of the eight (a status code off its row is not that). */
   unknownMessage: boolean;
   waitsFor?: string;
+  /** For a message of the extension's 7.x releases (omni.services.livestream.nvcf): the row that says it now. */
+  predecessorOf?: ReadinessReason;
 }
+
+/** What omni.services.livestream.nvcf 7.x (Kit 106/107) says where Kit 108 says a row's message. */
+const PREDECESSOR_MESSAGES: Readonly<Record<string, ReadinessReason>> = {
+  'Status: Custom ready event not received': 'SESSION_READY_EVENT_NOT_RECEIVED',
+};
 
 /** Reads a readiness answer against Kit's table. */
 export function classifyReadiness(answer: Answer): ClassifiedReadiness {
@@ -32,7 +39,10 @@ export function classifyReadiness(answer: Answer): ClassifiedReadiness {
   if (message === undefined) return { statusMessage: `no statusMessage in ${JSON.stringify(answer.text.slice(0, 200))}`, known: false, unknownMessage: true };
   // The last row with the message: SHUTTING_DOWN shares SESSION_ENDED's text, and a Kit target means the latter.
   const row = READINESS_TABLE.findLast((r) => r.statusMessage === message);
-  if (!row) return { statusMessage: message, known: false, unknownMessage: true };
+  if (!row) {
+    const predecessorOf = PREDECESSOR_MESSAGES[message];
+    return { statusMessage: message, known: false, unknownMessage: true, ...(predecessorOf ? { predecessorOf } : {}) };
+  }
   const waitsFor = row.httpStatus === 503 ? WAITS_FOR[row.reason] : undefined;
   return { statusMessage: message, reason: row.reason, known: row.httpStatus === answer.httpStatus, unknownMessage: false, ...(waitsFor ? { waitsFor } : {}) };
 }

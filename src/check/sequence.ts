@@ -1,12 +1,14 @@
 import { createSystemClock } from '../core/clock.js';
 import { OPERATIONS } from '../http/operations.js';
+import { Clients } from './clients.js';
 import { TargetCommand, describeExit } from './command.js';
 import { decide, leftOf, seconds, skip, type CheckContext } from './context.js';
 import { httpTarget } from './http.js';
 import { MESSAGE_OF } from './readiness-states.js';
 import { endTheSession, NVCF_CREDENTIALS, postCredentials } from './session.js';
 import type { CheckResult, NvcfCheckOptions, NvcfCheckReport } from './types.js';
-import { judgeMessages, LegacyPorts, StateWalk, walkReadiness, walkStartup, walkText } from './walk.js';
+import { lookAtStreamingPort } from './streaming-port.js';
+import { judgeMessages, LegacyPorts, lookAtStartup, StateWalk, walkReadiness, walkStartup, walkText } from './walk.js';
 
 const READY_PATH = OPERATIONS.checkReady.path;
 const STATUS_PATH = OPERATIONS.getStatus.path;
@@ -19,6 +21,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_RECONNECT_WINDOW_SECONDS = 5;
 /** How far beyond the target's resume timeout the reconnect window reaches by default. */
 export const RECONNECT_WINDOW_MARGIN_SECONDS = 3;
+/** NVCF's reconnect window when the invocation names none (X-NVCF-RECONNECT-WINDOW-SECS). */
+export const NVCF_RECONNECT_WINDOW_SECONDS = 300;
 /** Health ports of older Kit releases, the usual reason a deployment sticks. */
 export const LEGACY_HEALTH_PORTS = [8111, 8311] as const;
 
@@ -54,31 +58,34 @@ export async function runNvcfCheck(options: NvcfCheckOptions): Promise<NvcfCheck
   const readyTimeoutMs = (options.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS) * 1000;
 
   const deadline = started + readyTimeoutMs;
-  await walkStartup(ctx, deadline, new LegacyPorts(options.baseUrl, options.legacyPorts ?? LEGACY_HEALTH_PORTS));
-  const { ready, states } = await walkReadiness(ctx, deadline, readyTimeoutMs);
+  const strictKit = options.strictKit ?? false;
+  const legacy = new LegacyPorts(options.baseUrl, options.legacyPorts ?? LEGACY_HEALTH_PORTS);
+  // NVCF polls readiness from the start and never start-up; Kit answers both.
+  if (strictKit) await walkStartup(ctx, deadline, legacy);
+  const { ready, states } = await walkReadiness(ctx, deadline, readyTimeoutMs, strictKit ? undefined : legacy);
+  if (!strictKit) await lookAtStartup(ctx, deadline, states.some((state) => state.httpStatus !== null));
   judgeMessages(ctx, states);
 
-  const resumeTimeoutSeconds = await readResumeTimeout(ctx, deadline);
+  const { resumeTimeoutSeconds, declaredWindow } = await readWindows(ctx, deadline);
+  const givenWindow = options.reconnectWindowSeconds ?? (options.nvcfDefaults ? NVCF_RECONNECT_WINDOW_SECONDS : undefined);
   const reconnectWindowSeconds =
-    options.reconnectWindowSeconds ??
-    (resumeTimeoutSeconds !== null && resumeTimeoutSeconds > 0 ? resumeTimeoutSeconds + RECONNECT_WINDOW_MARGIN_SECONDS : DEFAULT_RECONNECT_WINDOW_SECONDS);
-  if (options.reconnectWindowSeconds !== undefined && resumeTimeoutSeconds !== null && resume && resumeTimeoutSeconds < options.reconnectWindowSeconds) {
-    ctx.warn(
-      `the target's resume timeout (${resumeTimeoutSeconds} s) is shorter than the reconnect window (${options.reconnectWindowSeconds} s): ` +
-        `a client that comes back after ${resumeTimeoutSeconds} s finds its session ended`,
-    );
-  }
+    givenWindow ?? (resumeTimeoutSeconds !== null && resumeTimeoutSeconds > 0 ? resumeTimeoutSeconds + RECONNECT_WINDOW_MARGIN_SECONDS : DEFAULT_RECONNECT_WINDOW_SECONDS);
+  judgeResumeWindow(ctx, { resume, resumeTimeoutSeconds, givenWindow, declaredWindow, nvcfDefaults: options.nvcfDefaults ?? false });
+  if (options.streamingPort !== undefined) await lookAtStreamingPort(ctx, options.baseUrl, options.streamingPort, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
 
   if (!ready) {
     const why = ctx.gone() ?? 'the target never became ready';
-    for (const name of ['credentials', 'endsession', 'endsession repeated', 'endsession graceful', 'readiness after the session'] as const) skip(ctx, name, 'a ready target', why);
+    for (const name of ['credentials', 'client connect', 'client disconnect', 'endsession', 'endsession repeated', 'endsession graceful', 'readiness after the session'] as const) {
+      skip(ctx, name, 'a ready target', why);
+    }
     const early = command?.exit;
     if (early) decide(ctx, started, 'exit', false, 'exit code 0 after the session', `${describeExit(early)} before the target was ready`);
     else if (command) skip(ctx, 'exit', 'exit code 0 after the session', why);
   } else {
     await postCredentials(ctx, options.credentials ?? NVCF_CREDENTIALS);
-    const ends = await endTheSession(ctx, { sessionId: options.sessionId ?? 'nvcf-check', resume, quit, resumeTimeoutSeconds, reconnectWindowSeconds });
-    await checkAfterSession(ctx, quit, quit ? exitTimeoutMs : readyTimeoutMs);
+    const clients = await Clients.firstVisit(ctx, { ours: resumeTimeoutSeconds !== null, enabled: options.clients ?? true });
+    const ends = await endTheSession(ctx, { sessionId: options.sessionId ?? 'nvcf-check', resume, quit, resumeTimeoutSeconds, reconnectWindowSeconds, strictKit, clients });
+    await checkAfterSession(ctx, { quit, strictKit }, quit ? exitTimeoutMs : readyTimeoutMs);
     if (command) await checkExit(ctx, command, { quit, ...ends, exitTimeoutMs });
   }
   const exit = command ? await command.stop() : undefined;
@@ -96,17 +103,59 @@ export async function runNvcfCheck(options: NvcfCheckOptions): Promise<NvcfCheck
   };
 }
 
-/** The resume timeout the target reports on /v1/streaming/status, when it has that endpoint. */
-async function readResumeTimeout(ctx: CheckContext, deadline: number): Promise<number | null> {
+/**
+ * The resume timeout the target reports on /v1/streaming/status, when it has that endpoint,
+ * and the reconnect window it was told its session manager uses (reconnectWindowSeconds).
+ */
+async function readWindows(ctx: CheckContext, deadline: number): Promise<{ resumeTimeoutSeconds: number | null; declaredWindow: number | null }> {
   // Read as part of the wait for readiness: when that wait is over, the answer must come soon.
   const answer = await ctx.target.request('GET', STATUS_PATH, undefined, leftOf(ctx, deadline));
-  if (answer.httpStatus !== 200) return null;
-  const value = (answer.body as { settings?: { resumeTimeoutSeconds?: unknown } } | undefined)?.settings?.resumeTimeoutSeconds;
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
+  const settings = answer.httpStatus === 200 ? (answer.body as { settings?: Record<string, unknown> } | undefined)?.settings : undefined;
+  const seconds = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null);
+  return { resumeTimeoutSeconds: seconds(settings?.resumeTimeoutSeconds), declaredWindow: seconds(settings?.reconnectWindowSeconds) };
+}
+
+/**
+ * The resume timeout against the reconnect window the session manager will use: NVCF's
+ * sidecar polls endsession through 300 s by default, and a shorter resume window quits the
+ * instance while NVCF still offers the viewer a reconnect.
+ */
+function judgeResumeWindow(
+  ctx: CheckContext,
+  {
+    resume,
+    resumeTimeoutSeconds,
+    givenWindow,
+    declaredWindow,
+    nvcfDefaults,
+  }: { resume: boolean; resumeTimeoutSeconds: number | null; givenWindow: number | undefined; declaredWindow: number | null; nvcfDefaults: boolean },
+): void {
+  const expected = `a resume timeout at least the reconnect window (${givenWindow} s)`;
+  if (nvcfDefaults) {
+    if (resumeTimeoutSeconds === null || !resume) {
+      return skip(ctx, 'resume window', expected, resume ? 'the target reports no resume timeout (no /v1/streaming/status)' : 'resumption off (--no-resume)');
+    }
+    const fits = resumeTimeoutSeconds >= givenWindow!;
+    const got = `${resumeTimeoutSeconds} s${fits ? '' : `: the instance would quit ${givenWindow! - resumeTimeoutSeconds} s before NVCF stops offering a reconnect; set resumeTimeoutSeconds (or reconnectWindowSeconds)`}`;
+    decide(ctx, ctx.clock.now(), 'resume window', fits, expected, got);
+    return;
+  }
+  if (resumeTimeoutSeconds === null || !resume) return;
+  const [window, whose] =
+    givenWindow !== undefined
+      ? [givenWindow, 'the reconnect window']
+      : declaredWindow !== null
+        ? [declaredWindow, "the reconnect window it declares (reconnectWindowSeconds)"]
+        : [NVCF_RECONNECT_WINDOW_SECONDS, "NVCF's default reconnect window"];
+  if (resumeTimeoutSeconds >= window) return;
+  ctx.warn(
+    `the target's resume timeout (${resumeTimeoutSeconds} s) is shorter than ${whose} (${window} s): a client that comes back after ${resumeTimeoutSeconds} s finds its session ended` +
+      (givenWindow === undefined && declaredWindow === null ? "; --nvcf-defaults checks with NVCF's window" : ''),
+  );
 }
 
 /** Once the session has ended: recycle (or gone) with quit, ready again without. */
-async function checkAfterSession(ctx: CheckContext, quit: boolean, withinMs: number): Promise<void> {
+async function checkAfterSession(ctx: CheckContext, { quit, strictKit }: { quit: boolean; strictKit: boolean }, withinMs: number): Promise<void> {
   const started = ctx.clock.now();
   const walk = new StateWalk(ctx);
   const wanted = quit ? MESSAGE_OF.SESSION_ENDED : MESSAGE_OF.READY_FOR_CONNECTION;
@@ -115,12 +164,15 @@ async function checkAfterSession(ctx: CheckContext, quit: boolean, withinMs: num
     const answer = await ctx.target.request('GET', READY_PATH);
     walk.saw(answer);
     const message = (answer.body as { statusMessage?: unknown } | undefined)?.statusMessage;
-    passed = quit ? answer.httpStatus === null || (answer.httpStatus === 503 && message === wanted) : answer.httpStatus === 200 && message === wanted;
+    // NVCF's docs have a spent container answer 500; Kit answers 503 with its message.
+    const spent = strictKit ? answer.httpStatus === 503 && message === wanted : answer.httpStatus === 503 || answer.httpStatus === 500;
+    passed = quit ? answer.httpStatus === null || spent : answer.httpStatus === 200 && message === wanted;
     if (passed || ctx.clock.now() - started >= withinMs || (!quit && answer.httpStatus === null)) break;
     await ctx.sleep(ctx.pollIntervalMs);
   }
   const path = walkText(walk.end());
-  const expected = quit ? `503 "${wanted}", or no answer (the target has quit), within ${seconds(withinMs)}` : `200 "${wanted}" within ${seconds(withinMs)} (the target keeps running)`;
+  const spentText = strictKit ? `503 "${wanted}"` : `503 (Kit: "${wanted}") or 500`;
+  const expected = quit ? `${spentText}, or no answer (the target has quit), within ${seconds(withinMs)}` : `200 "${wanted}" within ${seconds(withinMs)} (the target keeps running)`;
   decide(ctx, started, 'readiness after the session', passed, expected, path);
 }
 

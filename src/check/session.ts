@@ -1,10 +1,13 @@
 import type { SessionStatus, StreamingCredentials } from '../../generated/types.gen.js';
 import { OPERATIONS } from '../http/operations.js';
+import type { Clients } from './clients.js';
 import { decide, seconds, skip, type CheckContext } from './context.js';
 import { shown, stringField, type Answer } from './http.js';
+import { MESSAGE_OF } from './readiness-states.js';
 
 const CREDS_PATH = OPERATIONS.setCredentials.path;
 const END_SESSION_PATH = OPERATIONS.endSession.path;
+const READY_PATH = OPERATIONS.checkReady.path;
 
 /** STUN and TURN details shaped as NVCF sends them (the values reach nobody). */
 export const NVCF_CREDENTIALS: StreamingCredentials = {
@@ -40,6 +43,10 @@ export interface EndSessionPlan {
   /** From /v1/streaming/status, when known. */
   resumeTimeoutSeconds: number | null;
   reconnectWindowSeconds: number;
+  /** Kit's message is expected in the resume window, not only 200. */
+  strictKit: boolean;
+  /** When the target's clients can be played: a client comes back inside the first window. */
+  clients?: Clients;
 }
 
 /** Calls to the target near the end of its resume window may land on either side of it. */
@@ -51,7 +58,7 @@ const WINDOW_EDGE_MS = 1000;
  */
 export async function endTheSession(ctx: CheckContext, plan: EndSessionPlan): Promise<{ sessionEndedAt: number; gracefulAt: number }> {
   const nonGraceful = { sessionId: plan.sessionId, gracefulShutdown: false };
-  const opened = ctx.clock.now();
+  let opened = ctx.clock.now();
   const first = await ctx.target.request('POST', END_SESSION_PATH, nonGraceful);
   const firstStatus = sessionStatus(first);
   const expectFirst: SessionStatus = plan.resume ? 'AWAITING_RESUME' : 'COMPLETE';
@@ -61,10 +68,20 @@ export async function endTheSession(ctx: CheckContext, plan: EndSessionPlan): Pr
 
   const windowMs = plan.reconnectWindowSeconds * 1000;
   const resumeMs = plan.resumeTimeoutSeconds === null ? null : plan.resumeTimeoutSeconds * 1000;
-  if (firstStatus !== 'AWAITING_RESUME') skip(ctx, 'endsession repeated', 'AWAITING_RESUME on every call inside the resume window', 'no resume window was opened');
-  else {
+  const inWindow = new WindowReadiness(ctx, plan.strictKit);
+  if (firstStatus !== 'AWAITING_RESUME') {
+    if (plan.clients) skip(ctx, 'resume by reconnection', 'a client back inside the resume window resumes the session', 'no resume window was opened');
+    skip(ctx, 'endsession repeated', 'AWAITING_RESUME on every call inside the resume window', 'no resume window was opened');
+  } else {
     const inside: Array<{ at: number; answer: Answer }> = [];
     let after: { at: number; answer: Answer; sentAt: number } | undefined;
+    await inWindow.look(0);
+    if (plan.clients) {
+      // The session resumes, and the client leaves again: NVCF's next call opens a new window.
+      await plan.clients.resume();
+      opened = ctx.clock.now();
+      inside.push({ at: 0, answer: await ctx.target.request('POST', END_SESSION_PATH, nonGraceful) });
+    }
     for (;;) {
       await ctx.sleep(ctx.pollIntervalMs);
       const at = ctx.clock.now() - opened;
@@ -78,6 +95,8 @@ export async function endTheSession(ctx: CheckContext, plan: EndSessionPlan): Pr
       }
       if (status === 'AWAITING_RESUME') {
         inside.push({ at, answer });
+        // Near its end the window may close by itself between the two calls.
+        if (resumeMs === null || at < resumeMs - WINDOW_EDGE_MS) await inWindow.look(at);
         continue;
       }
       if (resumeMs !== null && at >= resumeMs - WINDOW_EDGE_MS && (status === 'COMPLETE' || answer.httpStatus === null)) {
@@ -94,6 +113,7 @@ export async function endTheSession(ctx: CheckContext, plan: EndSessionPlan): Pr
       if (status === 'COMPLETE') endedAt = sentAt;
       break;
     }
+    inWindow.judge(opened);
     const wrong = inside.find(({ answer }) => sessionStatus(answer) !== 'AWAITING_RESUME');
     const calls = `${inside.length + 1} calls over ${seconds(inside.at(-1)?.at ?? 0)}`;
     decide(ctx, opened, 'endsession repeated', wrong === undefined, 'AWAITING_RESUME on every call inside the resume window', wrong ? `${shown(wrong.answer)} at ${seconds(wrong.at)}` : `AWAITING_RESUME on ${calls}`);
@@ -127,6 +147,29 @@ export async function endTheSession(ctx: CheckContext, plan: EndSessionPlan): Pr
     shown(graceful),
   );
   return { sessionEndedAt: endedAt ?? gracefulAt, gracefulAt };
+}
+
+/** NVCF keeps polling readiness while it offers a reconnect, and recycles the instance on anything but 200. */
+class WindowReadiness {
+  readonly #seen: Array<{ at: number; answer: Answer }> = [];
+
+  constructor(
+    private readonly ctx: CheckContext,
+    private readonly strictKit: boolean,
+  ) {}
+
+  async look(at: number): Promise<void> {
+    this.#seen.push({ at, answer: await this.ctx.target.request('GET', READY_PATH) });
+  }
+
+  judge(opened: number): void {
+    const message = MESSAGE_OF.AWAITING_RESUME;
+    const expected = this.strictKit ? `200 "${message}" on every poll while the window is open` : `200 on every poll while the window is open (Kit says "${message}")`;
+    const fits = (answer: Answer) => answer.httpStatus === 200 && (!this.strictKit || stringField(answer, 'statusMessage') === message);
+    const wrong = this.#seen.find(({ answer }) => !fits(answer));
+    const got = wrong ? `${shown(wrong.answer)} at ${seconds(wrong.at)}` : `${shown(this.#seen.at(-1)!.answer)} on ${this.#seen.length} poll(s)`;
+    decide(this.ctx, opened, 'readiness in the resume window', wrong === undefined, expected, got);
+  }
 }
 
 function sessionStatus(answer: Answer): string | undefined {

@@ -14,6 +14,20 @@ export interface NvcfCheckOptions {
    * few seconds beyond the resume timeout the target reports on /v1/streaming/status, else 5.
    */
   reconnectWindowSeconds?: number;
+  /**
+   * Judge as Kit answers rather than as NVCF accepts: /v1/streaming/startup required before
+   * readiness, Kit's message in the resume window, and 503 with Kit's message once spent.
+   */
+  strictKit?: boolean;
+  /**
+   * NVCF's defaults: a 300 s reconnect window, and a failed check when the target's resume
+   * timeout is shorter (its instance would quit while NVCF still offers a reconnect).
+   */
+  nvcfDefaults?: boolean;
+  /** Connect and disconnect a client through the target's local event API when it has one. Default true. */
+  clients?: boolean;
+  /** The port NVCF proxies the stream to (49100 for Kit): a WebSocket upgrade at /sign_in is looked at. */
+  streamingPort?: number;
   /** Whether the target resumes sessions (Kit's default); false expects COMPLETE at once. */
   resume?: boolean;
   /** Whether the target quits when the session ends (Kit's default); false expects it ready again. */
@@ -44,8 +58,15 @@ export type CheckName =
   | 'startup'
   | 'readiness'
   | 'readiness messages'
+  | 'resume window'
+  | 'streaming port'
+  | 'media ports'
   | 'credentials'
+  | 'client connect'
+  | 'client disconnect'
   | 'endsession'
+  | 'resume by reconnection'
+  | 'readiness in the resume window'
   | 'endsession repeated'
   | 'endsession after the resume window'
   | 'endsession graceful'

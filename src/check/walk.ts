@@ -3,7 +3,7 @@ import { OPERATIONS } from '../http/operations.js';
 import { STARTUP_BODY } from '../http/probes.js';
 import { decide, leftOf, pauseWithin, seconds, skip, type CheckContext } from './context.js';
 import { httpTarget, shown, type Answer } from './http.js';
-import { classifyReadiness } from './readiness-states.js';
+import { classifyReadiness, MESSAGE_OF } from './readiness-states.js';
 import type { ReadinessState } from './types.js';
 
 const READY_PATH = OPERATIONS.checkReady.path;
@@ -28,14 +28,38 @@ export async function walkStartup(ctx: CheckContext, deadline: number, legacy: L
   return answered;
 }
 
-/** Polls readiness until 200 or the deadline, each state with how long it lasted. */
-export async function walkReadiness(ctx: CheckContext, deadline: number, timeoutMs: number): Promise<{ ready: boolean; states: ReadinessState[] }> {
+/**
+ * Looks at start-up once, as a Kubernetes start-up probe would: NVCF never calls it, so a
+ * target without it (Kit extensions before 9.1.0, other containers) gets a warning, not a failure.
+ */
+export async function lookAtStartup(ctx: CheckContext, deadline: number, answered: boolean): Promise<void> {
+  const expected = `200 ${JSON.stringify(STARTUP_BODY)}, or none (NVCF never calls it)`;
+  if (!answered) return skip(ctx, 'startup', expected, 'not looked at: readiness never answered');
+  const started = ctx.clock.now();
+  // Part of the wait for readiness: once that wait is over, the answer must come soon.
+  const answer = await ctx.target.request('GET', STARTUP_PATH, undefined, leftOf(ctx, deadline));
+  if (answer.httpStatus === 404) {
+    ctx.warn(`the target has no ${STARTUP_PATH} (404): NVCF never calls it, but a Kubernetes start-up probe on it would fail`);
+    return skip(ctx, 'startup', expected, shown(answer));
+  }
+  if (answer.httpStatus === null) return skip(ctx, 'startup', expected, shown(answer));
+  decide(ctx, started, 'startup', answer.httpStatus === 200 && isDeepStrictEqual(answer.body, STARTUP_BODY), expected, shown(answer));
+}
+
+/**
+ * Polls readiness until 200 or the deadline, each state with how long it lasted; with
+ * `legacy`, looks at older Kit health ports while nothing answers.
+ */
+export async function walkReadiness(ctx: CheckContext, deadline: number, timeoutMs: number, legacy?: LegacyPorts): Promise<{ ready: boolean; states: ReadinessState[] }> {
   const started = ctx.clock.now();
   const walk = new StateWalk(ctx);
+  let answered = false;
   let last: Answer;
   for (;;) {
     last = await ctx.target.request('GET', READY_PATH, undefined, leftOf(ctx, deadline));
     walk.saw(last);
+    answered ||= last.httpStatus !== null;
+    if (!answered) await legacy?.look(ctx, deadline, READY_PATH);
     if (last.httpStatus === 200 || ctx.gone() !== undefined || ctx.clock.now() >= deadline) break;
     await pauseWithin(ctx, deadline);
   }
@@ -87,7 +111,10 @@ export class StateWalk {
     const c = classifyReadiness(answer);
     if (c.unknownMessage && !this.#warned.has(c.statusMessage)) {
       this.#warned.add(c.statusMessage);
-      this.ctx.warn(`readiness answered ${answer.httpStatus} "${c.statusMessage}", which is not one of Kit's eight messages`);
+      const was = c.predecessorOf
+        ? `: it is what omni.services.livestream.nvcf 7.x (Kit 106/107) says for "${MESSAGE_OF[c.predecessorOf]}", so the target runs that older extension (its settings are under /app/livestream/nvcf/)`
+        : '';
+      this.ctx.warn(`readiness answered ${answer.httpStatus} "${c.statusMessage}", which is not one of Kit's eight messages${was}`);
     }
     const last = this.#states.at(-1);
     if (last && last.httpStatus === answer.httpStatus && last.statusMessage === c.statusMessage) return;
@@ -117,7 +144,7 @@ export class LegacyPorts {
     private readonly ports: readonly number[],
   ) {}
 
-  async look(ctx: CheckContext, deadline: number): Promise<void> {
+  async look(ctx: CheckContext, deadline: number, path = STARTUP_PATH): Promise<void> {
     if (this.#looked || ctx.clock.now() >= deadline) return;
     const given = new URL(this.baseUrl);
     const port = given.port || (given.protocol === 'https:' ? '443' : '80');
@@ -125,7 +152,7 @@ export class LegacyPorts {
       if (String(other) === port) continue;
       const url = new URL(given);
       url.port = String(other);
-      const answer = await httpTarget(url.href, { timeoutMs: 2000, clock: ctx.clock }).request('GET', STARTUP_PATH, undefined, { timeoutMs: Math.max(0, deadline - ctx.clock.now()) });
+      const answer = await httpTarget(url.href, { timeoutMs: 2000, clock: ctx.clock }).request('GET', path, undefined, { timeoutMs: Math.max(0, deadline - ctx.clock.now()) });
       if (answer.httpStatus !== null) {
         this.#looked = true;
         ctx.warn(`nothing answers on port ${port}, but port ${other} does (an older Kit health port): is the health port set right?`);

@@ -1,5 +1,6 @@
 // Builds the effective settings from every source, lowest first:
-// defaults < .kit file < env < Kit args < overrides from code.
+// defaults < .kit file < env < NVDA_KIT_ARGS < Kit args < overrides from code.
+import { parse as shellWords } from 'shell-quote';
 import { closest } from './closest.js';
 import { SettingsError } from './errors.js';
 import { readKitSettings } from './kitFile.js';
@@ -23,7 +24,12 @@ export interface SettingsSources {
 export interface LoadedSettings {
   settings: Settings;
   warnings: string[];
+  /** Facts worth a line in the log (where settings came from). */
+  notes: string[];
 }
+
+/** NVIDIA's Kit containers (NVCF) receive Kit's command-line arguments, settings among them, in this variable. */
+export const KIT_ARGS_ENV = 'NVDA_KIT_ARGS';
 
 type Value = Settings[SettingName];
 type Layer = Map<SettingName, Value>;
@@ -59,7 +65,15 @@ export function loadSettings(sources: SettingsSources = {}): LoadedSettings {
     if (entries === undefined) warnings.push(`Config file ${configFile} has no [settings] table; nothing is read from it`);
     layers.push(byPath(entries ?? [], toValue, found, ` in ${configFile}`));
   }
+  const notes: string[] = [];
   if (env) layers.push(fromEnv(env, found));
+  const kitArgsEnv = env?.[KIT_ARGS_ENV];
+  if (kitArgsEnv) {
+    const where = ` in ${KIT_ARGS_ENV}`;
+    const layer = byPath(splitArgs(splitAsShell(kitArgsEnv)), (spec, value, path) => fromText(spec, value, path + where), found, where);
+    layers.push(layer);
+    if (layer.size > 0) notes.push(`Settings from ${KIT_ARGS_ENV}: ${describeLayer(layer)}`);
+  }
   if (args) layers.push(byPath(splitArgs(args), fromText, found, ''));
   if (overrides) layers.push(fromOverrides(overrides, warnings));
   // Every mistake at once: fixing them one start-up at a time is slow.
@@ -69,12 +83,47 @@ export function loadSettings(sources: SettingsSources = {}): LoadedSettings {
   for (const layer of layers) {
     for (const [name, value] of layer) (settings as Record<SettingName, Value>)[name] = value;
   }
+  followReconnectWindow(settings, layers, env ?? {}, warnings);
   if (settings.headersTimeoutSeconds > settings.requestTimeoutSeconds) {
     throw new SettingsError(
       `Invalid value for headersTimeoutSeconds: ${settings.headersTimeoutSeconds} (expected at most requestTimeoutSeconds, ${settings.requestTimeoutSeconds})`,
     );
   }
-  return { settings, warnings };
+  return { settings, warnings, notes };
+}
+
+/** NVCF sets this in every function's container. */
+export const NVCF_ENV = 'NVCF_FUNCTION_ID';
+/** NVCF's reconnect window when the invocation names none (X-NVCF-RECONNECT-WINDOW-SECS). */
+export const NVCF_RECONNECT_WINDOW_SECONDS = 300;
+
+// NVCF's sidecar polls endsession (non-graceful) through its reconnect window, then ends the
+// session gracefully: a shorter resume window quits the instance while NVCF still offers a reconnect.
+function followReconnectWindow(settings: Settings, layers: readonly Layer[], env: Record<string, string | undefined>, warnings: string[]): void {
+  const resumeSet = layers.some((layer) => layer.has('resumeTimeoutSeconds'));
+  if (settings.reconnectWindowSeconds !== undefined && !resumeSet) settings.resumeTimeoutSeconds = settings.reconnectWindowSeconds;
+  const onNvcf = Boolean(env[NVCF_ENV]);
+  const window = settings.reconnectWindowSeconds ?? (onNvcf ? NVCF_RECONNECT_WINDOW_SECONDS : undefined);
+  if (window === undefined || settings.resumeTimeoutSeconds >= window) return;
+  const whose = settings.reconnectWindowSeconds !== undefined ? 'reconnectWindowSeconds' : `NVCF's default reconnect window (${NVCF_ENV} is set)`;
+  warnings.push(
+    `resumeTimeoutSeconds is ${settings.resumeTimeoutSeconds} s, shorter than the ${window} s of ${whose}: the session ends ${settings.resumeTimeoutSeconds} s after its client leaves while the session manager still offers a reconnect. ` +
+      `Set /${SESSION_EXT_PREFIX}resumeTimeoutSeconds=${window}, or reconnectWindowSeconds to the window the session manager really uses.`,
+  );
+}
+
+/** Words as a POSIX shell splits them (quotes and backslashes honoured); nothing is expanded or run. */
+export function splitAsShell(text: string): string[] {
+  return shellWords(text, (name) => `$${name}`).flatMap((word) => {
+    if (typeof word === 'string') return [word];
+    if ('op' in word) return word.op === 'glob' ? [word.pattern] : [word.op];
+    return []; // a comment
+  });
+}
+
+// Secrets are named, never shown.
+function describeLayer(layer: Layer): string {
+  return [...layer].map(([name, value]) => (BY_NAME.get(name)?.secret ? name : `${name}=${String(value)}`)).join(', ');
 }
 
 /** A path-keyed source (file or args). Within it the new path beats its legacy alias. */

@@ -83,6 +83,17 @@ const TABLE = Object.freeze([
     description: 'End the session by itself when the resume window runs out.',
   },
   {
+    name: 'reconnectWindowSeconds',
+    path: `${SESSION_EXT_PREFIX}reconnectWindowSeconds`,
+    type: 'int',
+    default: undefined,
+    min: 0,
+    max: 2147483,
+    env: 'LIVESTREAM_SESSION_RECONNECT_WINDOW_SECONDS',
+    description:
+      "The session manager's reconnect window (NVCF: X-NVCF-RECONNECT-WINDOW-SECS, 300 by default): the resume window follows it unless resumeTimeoutSeconds is set, and a shorter resume window is warned about (unset = none, or NVCF's 300 when NVCF_FUNCTION_ID is set).",
+  },
+  {
     name: 'port',
     path: `${HTTP_EXT_PREFIX}port`,
     type: 'int',

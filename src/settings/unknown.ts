@@ -36,6 +36,7 @@ const keysUnder = (prefix: string) => SETTINGS.filter((s) => s.path.startsWith(p
 const SESSION_KEYS = keysUnder(SESSION_EXT_PREFIX);
 const HTTP_KEYS = keysUnder(HTTP_EXT_PREFIX);
 const LEGACY_KEYS = new Map(SETTINGS.flatMap((s) => (s.legacy ?? []).map((old) => [old.slice(LEGACY_PREFIX.length), s.path] as const)));
+const PREDECESSOR_EXT_PREFIX = 'exts/omni.services.livestream.nvcf/';
 const OUR_EXTENSIONS = [
   { prefix: SESSION_EXT_PREFIX, keys: SESSION_KEYS },
   { prefix: HTTP_EXT_PREFIX, keys: HTTP_KEYS },
@@ -63,6 +64,7 @@ export function unknownPath(path: string, where = ''): UnknownKey | undefined {
     return fatal(didYouMean(path, where, LEGACY_KEYS.get(key)!));
   }
   if (path.startsWith(HTTP_EXT_PREFIX)) return unknownHttpKey(path, where, path.slice(HTTP_EXT_PREFIX.length));
+  if (path.startsWith(PREDECESSOR_EXT_PREFIX)) return predecessorKey(path, where, path.slice(PREDECESSOR_EXT_PREFIX.length));
   const ext = /^exts\/([^/]+)\/(.+)$/.exec(path);
   const meant = ext && OUR_EXTENSIONS.find(({ prefix }) => isTypo(ext[1]!, prefix.slice('exts/'.length, -1)));
   if (ext && meant) {
@@ -83,6 +85,19 @@ function unknownHttpKey(path: string, where: string, key: string): UnknownKey | 
   const typoOfOurs = HTTP_KEYS.includes(guess) && isTypo(key, guess);
   if (typoOfOurs) return fatal(didYouMean(path, where, HTTP_EXT_PREFIX + guess));
   return { message: `${didYouMean(path, where, HTTP_EXT_PREFIX + guess)} It is ignored.`, fatal: false };
+}
+
+// Settings written for the extension's name before 8.0: ignored by Kit 108 and by us, which
+// is how a resume window silently stays at its default. Not fatal: an image may carry both.
+// Only a key that is (nearly) one of ours is judged: that extension had others of its own.
+function predecessorKey(path: string, where: string, key: string): UnknownKey | undefined {
+  const guess = closest(key, SESSION_KEYS)!;
+  const meant = LEGACY_KEYS.get(key) ?? (isTypo(key, guess) ? SESSION_EXT_PREFIX + guess : undefined);
+  if (meant === undefined) return undefined;
+  return {
+    message: `Setting /${path}${where} is not read: omni.services.livestream.nvcf is named omni.services.livestream.session since 8.0; did you mean /${meant}?`,
+    fatal: false,
+  };
 }
 
 /** An environment variable that is not a setting's, though it has our prefix: a typo. */

@@ -18,6 +18,10 @@ describe('the check command line', () => {
       json: true,
       resume: false,
       quit: false,
+      nvcfDefaults: false,
+      strictKit: false,
+      clients: true,
+      streamingPort: undefined,
       token: 't',
       readyTimeoutSeconds: 60,
       reconnectWindowSeconds: 300,
@@ -31,6 +35,15 @@ describe('the check command line', () => {
     expect(parseCheckArgs(['http://localhost:8011'])).toMatchObject({ resume: true, quit: true, json: false, readyTimeoutSeconds: undefined, command: undefined });
   });
 
+  it('takes the NVCF and Kit switches', () => {
+    expect(parseCheckArgs(['http://localhost:8011', '--nvcf-defaults', '--strict-kit', '--no-clients', '--streaming-port', '49100'])).toMatchObject({
+      nvcfDefaults: true,
+      strictKit: true,
+      clients: false,
+      streamingPort: 49100,
+    });
+  });
+
   it.each([
     [[], 'expected the base URL of the target'],
     [['http://a', 'http://b'], 'expected one base URL, got http://a http://b'],
@@ -38,6 +51,8 @@ describe('the check command line', () => {
     [['http://127.0.0.1:1', '--ready-timeout', 'soon'], '--ready-timeout takes a number of seconds, not "soon"'],
     [['http://127.0.0.1:1', '--exit-timeout=-1'], '--exit-timeout takes a number of seconds, not "-1"'],
     [['http://127.0.0.1:1', '--reconnect-window', '3600'], "--reconnect-window is at most 1800 s (NVCF's cap), not 3600"],
+    [['http://127.0.0.1:1', '--streaming-port', 'ws'], '--streaming-port takes a port number, not "ws"'],
+    [['http://127.0.0.1:1', '--nvcf-defaults', '--reconnect-window', '30'], '--nvcf-defaults sets the reconnect window: leave out --reconnect-window'],
     [['http://127.0.0.1:1', '--interval', '0'], '--interval must be more than 0'],
     [['http://127.0.0.1:1', '--run'], '--run needs a command after --'],
     [['http://127.0.0.1:1', '--', 'true'], 'a command after -- needs --run'],

@@ -26,6 +26,14 @@ describe('reading a readiness answer against Kit', () => {
     expect(classifyReadiness(answer(200, 'OK'))).toMatchObject({ known: false, unknownMessage: true, statusMessage: 'no statusMessage in "\\"OK\\""' });
   });
 
+  it("names the row whose message omni.services.livestream.nvcf 7.x said otherwise", () => {
+    expect(classifyReadiness(answer(503, { statusMessage: 'Status: Custom ready event not received' }))).toMatchObject({
+      known: false,
+      unknownMessage: true,
+      predecessorOf: 'SESSION_READY_EVENT_NOT_RECEIVED',
+    });
+  });
+
   it('takes no answer as neither known nor a wrong message', () => {
     expect(classifyReadiness(answer(null, undefined))).toEqual({ statusMessage: 'no answer (ECONNREFUSED)', known: false, unknownMessage: false });
   });

@@ -42,7 +42,9 @@ describe('runNvcfCheck against the service', () => {
       [5000, () => running.send(NEW_FRAME)],
     ]);
     expect(report.passed).toBe(true);
-    expect(report.warnings).toEqual([]);
+    expect(report.warnings).toEqual([
+      "the target's resume timeout (30 s) is shorter than NVCF's default reconnect window (300 s): a client that comes back after 30 s finds its session ended; --nvcf-defaults checks with NVCF's window",
+    ]);
     expect(report.readiness).toEqual([
       { httpStatus: 503, statusMessage: 'Status: App not ready', known: true, waitsFor: expect.stringContaining(APP_READY), ms: 2000 },
       { httpStatus: 503, statusMessage: 'Status: Rtx not ready', known: true, waitsFor: expect.stringContaining(NEW_FRAME), ms: 3000 },
@@ -56,7 +58,11 @@ describe('runNvcfCheck against the service', () => {
       readiness: 'pass',
       'readiness messages': 'pass',
       credentials: 'pass',
+      'client connect': 'pass',
+      'client disconnect': 'pass',
       endsession: 'pass',
+      'resume by reconnection': 'pass',
+      'readiness in the resume window': 'pass',
       'endsession repeated': 'pass',
       'endsession after the resume window': 'pass',
       'endsession graceful': 'pass',
@@ -69,7 +75,8 @@ describe('runNvcfCheck against the service', () => {
     const running = await readyService();
     const report = await check(running, { reconnectWindowSeconds: 5 });
     expect(report.passed).toBe(true);
-    expect(checkNamed(report, 'endsession repeated').got).toBe('AWAITING_RESUME on 5 calls over 4.0 s');
+    // The call that opened a new window after the client came back and left, then one a second.
+    expect(checkNamed(report, 'endsession repeated').got).toBe('AWAITING_RESUME on 6 calls over 4.0 s');
     expect(checkNamed(report, 'endsession graceful').got).toBe('200 {"sessionStatus":"COMPLETE"}');
     expect(report.checks.map((c) => c.name)).not.toContain('endsession after the resume window');
   });
@@ -130,13 +137,13 @@ describe('runNvcfCheck against the service', () => {
     const elsewhere = await readyService();
     const nothing = await freePort();
     const report = await check(elsewhere, { baseUrl: `http://127.0.0.1:${nothing}`, readyTimeoutSeconds: 2, legacyPorts: [Number(new URL(elsewhere.url).port)] });
-    expect(checkNamed(report, 'startup').outcome).toBe('fail');
+    expect(checkNamed(report, 'readiness').outcome).toBe('fail');
     expect(report.warnings).toEqual([`nothing answers on port ${nothing}, but port ${new URL(elsewhere.url).port} does (an older Kit health port): is the health port set right?`]);
   });
 
   it('says readiness was asked once, not "still … after 0.0 s", when start-up took the whole ready timeout', async () => {
     const nothing = await freePort();
-    const report = await runNvcfCheck({ baseUrl: `http://127.0.0.1:${nothing}`, readyTimeoutSeconds: 0.3, pollIntervalMs: 100, legacyPorts: [] });
+    const report = await runNvcfCheck({ baseUrl: `http://127.0.0.1:${nothing}`, strictKit: true, readyTimeoutSeconds: 0.3, pollIntervalMs: 100, legacyPorts: [] });
     expect(checkNamed(report, 'readiness').got).toBe('no answer (ECONNREFUSED) on the one request made before the 0.3 s ran out');
   });
 
@@ -145,12 +152,77 @@ describe('runNvcfCheck against the service', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = silent.address() as { port: number };
-      const report = await runNvcfCheck({ baseUrl: `http://127.0.0.1:${port}`, readyTimeoutSeconds: 0, requestTimeoutMs: 200 });
+      const report = await runNvcfCheck({ baseUrl: `http://127.0.0.1:${port}`, strictKit: true, readyTimeoutSeconds: 0, requestTimeoutMs: 200 });
       expect(checkNamed(report, 'startup').got).toMatch(/^no answer within 0\.2 s/);
       expect(checkNamed(report, 'readiness').got).toBe('no answer within 0.2 s on the one request made before the 0.0 s ran out');
     } finally {
       silent.closeAllConnections();
       silent.close();
+    }
+  });
+});
+
+describe('runNvcfCheck as NVCF judges, and as Kit answers', () => {
+  it('plays a client through the local event API: session active, ready again, and a resume by reconnection inside the window', async () => {
+    const running = await readyService({ resumeTimeoutSeconds: 5 });
+    const report = await check(running);
+    expect(report.passed).toBe(true);
+    expect(checkNamed(report, 'client connect').got).toMatch(/^200 \{"statusMessage":"Status: Streaming session active \(keep alive\)"/);
+    expect(checkNamed(report, 'client disconnect').got).toMatch(/^200 \{"statusMessage":"Status: Ready for connection"/);
+    expect(checkNamed(report, 'resume by reconnection').got).toMatch(/^200 \{"statusMessage":"Status: Streaming session active \(keep alive\)".*, then 200 \{"statusMessage":"Status: Ready for connection"/);
+    expect(checkNamed(report, 'readiness in the resume window').got).toMatch(/^200 \{"statusMessage":"Status: Awaiting session resume \(keep alive\)".* on 4 poll\(s\)$/);
+  });
+
+  it('connects no client when asked not to', async () => {
+    const report = await check(await readyService({ resumeTimeoutSeconds: 2 }), { clients: false });
+    expect(report.passed).toBe(true);
+    expect(outcomes(report)).toMatchObject({ 'client connect': 'skip', 'client disconnect': 'skip' });
+    expect(report.checks.map((c) => c.name)).not.toContain('resume by reconnection');
+  });
+
+  it('with NVCF defaults, fails a resume timeout shorter than the 300 s reconnect window, and polls through that window', async () => {
+    const short = await check(await readyService(), { nvcfDefaults: true });
+    expect(checkNamed(short, 'resume window')).toMatchObject({ outcome: 'fail', expected: 'a resume timeout at least the reconnect window (300 s)' });
+    expect(checkNamed(short, 'resume window').got).toContain('30 s: the instance would quit 270 s before NVCF stops offering a reconnect');
+
+    const long = await check(await readyService({ resumeTimeoutSeconds: 300 }), { nvcfDefaults: true });
+    expect(long.passed).toBe(true);
+    expect(long).toMatchObject({ reconnectWindowSeconds: 300, warnings: [] });
+    expect(checkNamed(long, 'resume window')).toMatchObject({ outcome: 'pass', got: '300 s' });
+    expect(checkNamed(long, 'endsession repeated').got).toMatch(/^AWAITING_RESUME on \d+ calls over 29\d\.0 s$/);
+  });
+
+  it("warns of no mismatch when the target declares its session manager's shorter window", async () => {
+    const report = await check(await readyService({ reconnectWindowSeconds: 20 }));
+    expect(report.passed).toBe(true);
+    expect(report.resumeTimeoutSeconds).toBe(20);
+    expect(report.warnings).toEqual([]);
+  });
+
+  it('with strictKit, polls start-up first and requires it, as before', async () => {
+    const running = await startService();
+    const report = await check(running, { strictKit: true, resume: true }, [
+      [1000, () => running.send(APP_READY)],
+      [2000, () => running.send(NEW_FRAME)],
+    ]);
+    expect(report.passed).toBe(true);
+    expect(report.checks.slice(0, 2).map((c) => c.name)).toEqual(['startup', 'readiness']);
+    expect(checkNamed(report, 'startup').expected).toBe('200 {"statusMessage":"Status: Startup endpoint OK"}');
+  });
+});
+
+describe('runNvcfCheck against a target of the extension before 8.0', () => {
+  it("says which release answers when readiness carries the 7.x message", async () => {
+    const kit107 = createServer((req, res) => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ statusMessage: 'Status: Custom ready event not received' })));
+    await new Promise<void>((resolve) => kit107.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = kit107.address() as { port: number };
+      const report = await runNvcfCheck({ baseUrl: `http://127.0.0.1:${port}`, readyTimeoutSeconds: 0 });
+      expect(report.warnings).toContain(
+        'readiness answered 503 "Status: Custom ready event not received", which is not one of Kit\'s eight messages: it is what omni.services.livestream.nvcf 7.x (Kit 106/107) says for "Status: Session ready event not received", so the target runs that older extension (its settings are under /app/livestream/nvcf/)',
+      );
+    } finally {
+      kit107.close();
     }
   });
 });

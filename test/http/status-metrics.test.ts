@@ -36,6 +36,7 @@ describe('GET /v1/streaming/status', () => {
         resumeTimeoutSeconds: 30,
         waitForSessionReadyEvent: true,
         endSessionOnResumeTimeout: false,
+        reconnectWindowSeconds: null,
         port: Number(new URL(running.url).port),
         host: null,
         accessTokenSet: false,

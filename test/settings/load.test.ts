@@ -8,7 +8,7 @@ const HTTP = 'exts/omni.services.transport.server.http';
 
 describe('loadSettings with no sources', () => {
   it('returns the defaults and no warnings', () => {
-    expect(loadSettings()).toEqual({ settings: { ...DEFAULT_SETTINGS }, warnings: [] });
+    expect(loadSettings()).toEqual({ settings: { ...DEFAULT_SETTINGS }, warnings: [], notes: [] });
   });
 
   it('returns a fresh object that does not share DEFAULT_SETTINGS', () => {
@@ -88,6 +88,7 @@ args = ["--no-window"]
     expect(loadSettings({ configFile: file })).toEqual({
       settings: { ...DEFAULT_SETTINGS },
       warnings: [`Config file ${file} has no [settings] table; nothing is read from it`],
+      notes: [],
     });
   });
 
@@ -188,7 +189,7 @@ describe('Kit-style arguments', () => {
 
   it("ignore other programs' arguments and other extensions' settings", () => {
     const args = ['--verbose', 'app.kit', '--/app/window/width=1920', `--/${HTTP}/cors/allow_origins=*`, '--/exts/omni.kit.livestream.webrtc/port=1', '--/app/renderer/flag'];
-    expect(loadSettings({ args })).toEqual({ settings: { ...DEFAULT_SETTINGS }, warnings: [] });
+    expect(loadSettings({ args })).toEqual({ settings: { ...DEFAULT_SETTINGS }, warnings: [], notes: [] });
   });
 
   it('let the last of two equal arguments win', () => {
@@ -400,6 +401,7 @@ describe('the access token', () => {
     expect(loadSettings({ env: { LIVESTREAM_SESSION_ACCESS_TOKEN_FILE: file } })).toEqual({
       settings: { ...DEFAULT_SETTINGS, accessToken: TOKEN },
       warnings: [],
+      notes: [],
     });
   });
 
