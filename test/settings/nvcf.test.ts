@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { SIGN_IN_PATH } from '../../src/check/streaming-port.js';
+import { OPERATIONS } from '../../src/http/operations.js';
 import { loadSettings, splitAsShell, SettingsError } from '../../src/settings/load.js';
+import { DEFAULT_SETTINGS } from '../../src/settings/table.js';
 
 const SESSION = '--/exts/omni.services.livestream.session';
 // Kit's own flags, as NVIDIA's containers pass them beside the settings.
@@ -104,5 +108,36 @@ describe('keys written for the extension before it was renamed (7.x)', () => {
       'Setting /exts/omni.services.livestream.nvcf/sessionResumeTimeoutSeconds in NVDA_KIT_ARGS is not read: omni.services.livestream.nvcf is named omni.services.livestream.session since 8.0; did you mean /exts/omni.services.livestream.session/resumeTimeoutSeconds?',
       'Setting /exts/omni.services.livestream.nvcf/quitOnSessionEnded in NVDA_KIT_ARGS is not read: omni.services.livestream.nvcf is named omni.services.livestream.session since 8.0; did you mean /exts/omni.services.livestream.session/quitOnSessionEnded?',
     ]);
+  });
+});
+
+describe("the NVCF function definition docs/deploying.md gives", () => {
+  const page = readFileSync(new URL('../../docs/deploying.md', import.meta.url), 'utf8');
+  const section = page.slice(page.indexOf('## NVCF\n'), page.indexOf('## Agones\n'));
+  const blocks = [...section.matchAll(/^```json\n([\s\S]*?)^```$/gm)].map((m) => JSON.parse(m[1]!) as Record<string, unknown>);
+  const definition = blocks.find((b) => 'functionType' in b) as {
+    inferenceUrl: string;
+    inferencePort: number;
+    health: { protocol: string; uri: string; port: number; expectedStatusCode: number };
+    containerEnvironment: Array<{ key: string; value: string }>;
+  };
+  const envOf = (entries: Array<{ key: string; value: string }>) => ({ NVCF_FUNCTION_ID: 'f0e1d2c3', ...Object.fromEntries(entries.map((e) => [e.key, e.value])) });
+
+  it('has NVCF check the readiness probe on the port the service listens on, and viewers sign in where the check looks', () => {
+    expect(definition.health).toMatchObject({ protocol: 'HTTP', uri: OPERATIONS.checkReady.path, port: DEFAULT_SETTINGS.port, expectedStatusCode: 200 });
+    expect(definition.inferenceUrl).toBe(SIGN_IN_PATH);
+  });
+
+  it("gives a container environment whose resume window covers NVCF's reconnect window, without a warning", () => {
+    const { settings, warnings } = loadSettings({ env: envOf(definition.containerEnvironment) });
+    expect(settings.resumeTimeoutSeconds).toBe(300);
+    expect(warnings).toEqual([]);
+  });
+
+  it('gives an NVDA_KIT_ARGS entry that does the same', () => {
+    const entry = blocks.find((b) => b.key === 'NVDA_KIT_ARGS') as { key: string; value: string };
+    const { settings, warnings } = loadSettings({ env: envOf([entry]) });
+    expect(settings.resumeTimeoutSeconds).toBe(300);
+    expect(warnings).toEqual([]);
   });
 });
