@@ -42,7 +42,7 @@ export interface SessionState {
   readonly clientIds: ReadonlySet<string>;
   /**
    * The last ids that disconnected (at most DEPARTED_IDS_KEPT): an id names one connection,
-   * so a connect that arrives after its disconnect, or twice, is not counted.
+   * so a connect that arrives after its disconnect, or twice, is ignored.
    */
   readonly departedClientIds: ReadonlySet<string>;
   /** A session ended while its client was still connected; cleared by a disconnect. */
@@ -174,8 +174,9 @@ function withClients(state: SessionState, anonymousClients: number, clientIds: R
 function clientConnected(state: SessionState, clientId: string | undefined, ctx: StepContext): Step {
   if (clientId === undefined) return joined(withClients(state, state.anonymousClients + 1, state.clientIds), ctx);
   if (state.clientIds.has(clientId)) return unchanged(state); // said twice
-  // Its disconnect came first: the client did connect (it resumes or begins a session) but is gone.
-  if (state.departedClientIds.has(clientId)) return joined(state, ctx);
+  // An id names one connection and this one has left: its connect is late or said again. It
+  // resumes nothing (a client that comes back takes a new id).
+  if (state.departedClientIds.has(clientId)) return unchanged(state);
   return joined(withClients(state, state.anonymousClients, new Set(state.clientIds).add(clientId)), ctx);
 }
 

@@ -4,7 +4,9 @@ import { createKitEventBus } from '../../src/core/bus.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { DEPARTED_IDS_KEPT } from '../../src/core/machine.js';
 import { Session } from '../../src/core/session.js';
-import { UP, connect, connectAs, disconnect, disconnectAs, endSession, run, settingsWith } from './helpers.js';
+import { UP, at, connect, connectAs, disconnect, disconnectAs, endSession, run, settingsWith } from './helpers.js';
+
+const NO_QUIT = settingsWith({ quitOnSessionEnded: false });
 
 describe('clients with a clientId', () => {
   it('are counted once however often their connect is repeated', () => {
@@ -20,10 +22,21 @@ describe('clients with a clientId', () => {
     expect(run([connectAs('a'), connectAs('b'), disconnectAs('a'), disconnectAs('a')]).state.clients).toBe(1);
   });
 
-  it('still resume the session when their connect comes after their disconnect', () => {
-    const { state } = run([...UP, connectAs('a'), disconnectAs('a'), endSession(false), disconnectAs('b'), connectAs('b')]);
-    expect(state.phase.name).toBe('open');
+  it('do not resume the session with a connect that comes after their disconnect (a late duplicate)', () => {
+    const { state } = run([...UP, connectAs('a'), disconnectAs('a'), endSession(false), disconnectAs('b'), connectAs('b')], NO_QUIT);
+    expect(state.phase.name).toBe('awaitingResume');
     expect(state.clients).toBe(0);
+  });
+
+  it('ignore a connect repeated after their disconnect: the resume window stays open and ends as with no client', () => {
+    const script = [...UP, connectAs('a'), disconnectAs('a'), at(1000), endSession(false), at(2000), connectAs('a')];
+    const { state, now, last } = run(script, NO_QUIT);
+    expect(last).toEqual({ state: expect.anything(), effects: [] });
+    expect(state.phase).toEqual({ name: 'awaitingResume', openedAt: 1000 });
+    expect(state.clients).toBe(0);
+    const after = run([at(now + 30_000), endSession(false)], NO_QUIT, state);
+    expect(after.last.sessionStatus).toBe('COMPLETE');
+    expect(after.state.phase.name).toBe('ended');
   });
 
   it('end at zero clients whatever the order of their connects and disconnects', () => {

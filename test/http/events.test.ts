@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { endSession, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
+import { checkReady, endSession, getStatus, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
 import { isLocalCaller, isLoopback } from '../../src/http/loopback.js';
 import { assertMatchesSpec } from '../support/contract.js';
 import {
@@ -37,6 +37,25 @@ describe('POST /v1/streaming/events', () => {
       expect(seen).toEqual([{ clientId: 'c1' }]);
     },
   );
+});
+
+describe('client ids on POST /v1/streaming/events', () => {
+  it('ignore a connect for an id that already left: the resume window stays open and ends as with no client', async () => {
+    const running = await startService({ quitOnSessionEnded: false });
+    await running.send(APP_READY, NEW_FRAME);
+    const as = async (event: typeof CLIENT_CONNECTED | typeof CLIENT_DISCONNECTED, clientId: string) => {
+      const { response } = await sendEvent({ client: running.client, body: { event, payload: { clientId } } });
+      expect(response.status).toBe(202);
+    };
+    await as(CLIENT_CONNECTED, 'a');
+    await as(CLIENT_DISCONNECTED, 'a');
+    expect((await endSession({ client: running.client, body: { gracefulShutdown: false } })).data).toEqual({ sessionStatus: 'AWAITING_RESUME' });
+    await as(CLIENT_CONNECTED, 'a');
+    expect((await getStatus({ client: running.client })).data).toMatchObject({ clients: 0, phase: 'awaitingResume' });
+    running.clock.advanceSeconds(30);
+    expect((await endSession({ client: running.client, body: { gracefulShutdown: false } })).data).toEqual({ sessionStatus: 'COMPLETE' });
+    expect((await checkReady({ client: running.client })).data).toMatchObject({ reason: 'READY_FOR_CONNECTION' });
+  });
 });
 
 describe('GET /v1/streaming/events', () => {

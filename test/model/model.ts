@@ -52,7 +52,7 @@ export class SessionModel {
   countedClients = 0;
   /** Ids whose connect came and whose disconnect has not. */
   readonly connectedIds = new Set<string>();
-  /** Ids whose disconnect came (in any order with their connect): never counted again. */
+  /** Ids whose disconnect came (in any order with their connect): a connect for one is ignored. */
   readonly departedIds = new Set<string>();
   /** Readiness row 4: a session ended (no quit) while a client was connected. */
   waitingForPreviousClient = false;
@@ -104,8 +104,9 @@ export class SessionModel {
         return;
       case 'omni.kit.livestream.client_connected:immediate':
         if (clientId === undefined) this.countedClients += 1;
-        else if (this.connectedIds.has(clientId)) return; // the same connection again
-        else if (!this.departedIds.has(clientId)) this.connectedIds.add(clientId);
+        // The same connection again, or a connect late after its disconnect: ignored.
+        else if (this.connectedIds.has(clientId) || this.departedIds.has(clientId)) return;
+        else this.connectedIds.add(clientId);
         if (this.quitting || this.shuttingDown) return;
         this.windowOpenedAt = null; // resumed
         this.ended = false; // or a new session begins
