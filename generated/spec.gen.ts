@@ -561,6 +561,21 @@ export const openApiDocument = {
                             }
                         }
                     },
+                    409: {
+                        description: 'A client_connected with a new `clientId` while 10000 clients with an id are\nconnected, the most the service counts. Nothing changes: the connect is not\nraised. Connects with an id already connected, or that already left, and\nconnects without an id are accepted as ever.\n',
+                        content: {
+                            'application/json': {
+                                schema: {
+                                    $ref: '#/components/schemas/ErrorResponse'
+                                },
+                                example: {
+                                    status: 409,
+                                    code: 'TOO_MANY_CLIENTS',
+                                    message: '10000 clients with an id are connected, the most the service counts: a connect for another is refused until one disconnects'
+                                }
+                            }
+                        }
+                    },
                     413: {
                         description: 'The body is larger than the limit.',
                         content: {
@@ -1467,7 +1482,7 @@ export const openApiDocument = {
                         type: 'string',
                         minLength: 1,
                         maxLength: 256,
-                        description: 'On client_connected and client_disconnected: names one client connection (a\nclient that reconnects gets a new id). With ids, connects and disconnects are\nidempotent and may arrive in any order: the clients connected are those whose\nconnect came and whose disconnect did not, before or after it. Without ids, each\nconnect counts one client and each disconnect one less (never below 0).\n'
+                        description: 'On client_connected and client_disconnected: names one client connection (a\nclient that reconnects gets a new id). With ids, connects and disconnects are\nidempotent and may arrive in any order: the clients connected are those whose\nconnect came and whose disconnect did not, before or after it. A connect for an\nid that already left (at least the last 10000 that left are remembered) is late\nor repeated, and ignored: it resumes no session. At most 10000 clients with an\nid are connected at once; a connect for another is answered 409. Without ids,\neach connect counts one client and each disconnect one less (never below 0).\n'
                     }
                 }
             },
@@ -1592,6 +1607,7 @@ export const openApiDocument = {
                     'UNSUPPORTED_MEDIA_TYPE',
                     'UNAUTHORIZED',
                     'TOO_MANY_STREAMS',
+                    'TOO_MANY_CLIENTS',
                     'INTERNAL_ERROR'
                 ]
             }

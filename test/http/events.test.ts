@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkReady, endSession, getStatus, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
+import { MAX_CONNECTED_CLIENT_IDS } from '../../src/core/machine.js';
 import { isLocalCaller, isLoopback } from '../../src/http/loopback.js';
 import { assertMatchesSpec } from '../support/contract.js';
 import {
@@ -55,6 +56,30 @@ describe('client ids on POST /v1/streaming/events', () => {
     running.clock.advanceSeconds(30);
     expect((await endSession({ client: running.client, body: { gracefulShutdown: false } })).data).toEqual({ sessionStatus: 'COMPLETE' });
     expect((await checkReady({ client: running.client })).data).toMatchObject({ reason: 'READY_FOR_CONNECTION' });
+  });
+});
+
+describe(`at most MAX_CONNECTED_CLIENT_IDS (${MAX_CONNECTED_CLIENT_IDS}) clients with an id`, () => {
+  it('answers a connect for one more with 409 in the shared error shape, and changes nothing', async () => {
+    const running = await startService();
+    await running.send(APP_READY, NEW_FRAME);
+    for (let i = 0; i < MAX_CONNECTED_CLIENT_IDS; i++) running.service.bus.emit(CLIENT_CONNECTED, { clientId: `client-${i}` });
+    const seen: unknown[] = [];
+    running.service.bus.on(CLIENT_CONNECTED, (payload) => seen.push(payload));
+
+    const { response, error } = await sendEvent({ client: running.client, body: { event: CLIENT_CONNECTED, payload: { clientId: 'one-more' } } });
+    expect(response.status).toBe(409);
+    expect(error).toEqual({ status: 409, code: 'TOO_MANY_CLIENTS', message: expect.stringContaining(`${MAX_CONNECTED_CLIENT_IDS} clients with an id are connected`) });
+    expect(seen).toEqual([]);
+    expect((await getStatus({ client: running.client })).data?.clients).toBe(MAX_CONNECTED_CLIENT_IDS);
+
+    // A connect said again, one without an id, and one after a disconnect are accepted.
+    for (const payload of [{ clientId: 'client-5' }, undefined]) {
+      expect((await sendEvent({ client: running.client, body: { event: CLIENT_CONNECTED, ...(payload ? { payload } : {}) } })).response.status).toBe(202);
+    }
+    expect((await sendEvent({ client: running.client, body: { event: CLIENT_DISCONNECTED, payload: { clientId: 'client-1' } } })).response.status).toBe(202);
+    expect((await sendEvent({ client: running.client, body: { event: CLIENT_CONNECTED, payload: { clientId: 'one-more' } } })).response.status).toBe(202);
+    expect((await getStatus({ client: running.client })).data?.clients).toBe(MAX_CONNECTED_CLIENT_IDS + 1);
   });
 });
 
