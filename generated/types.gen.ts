@@ -515,9 +515,10 @@ export type StreamEventsData = {
     headers?: {
         /**
          * The `id:` of the last event received before reconnecting (sent by EventSource
-         * and the generated client). Kept events after it are replayed (all kept events when
-         * it is older than they are); a value that is not a whole number, or is above the
-         * last id sent, replays nothing.
+         * and the generated client). For an id of this instance, the kept events after it
+         * are replayed (all kept events when it is older than they are). Any other value (an
+         * id from before a restart, a bare number, anything else) replays every kept event,
+         * so that a listener never misses what was dispatched.
          *
          */
         'Last-Event-ID'?: string;
