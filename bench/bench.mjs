@@ -272,6 +272,30 @@ async function eventLatency(port) {
   return { rounds: eventRounds, ready: summary(toReady), stream: summary(toStream) };
 }
 
+/**
+ * 10,000 client connects, each with its own id (the most that are counted), then their
+ * 10,000 disconnects (1,000 in a smoke run), through POST /v1/streaming/events on 16
+ * keep-alive connections: each event must cost the same whatever number are connected.
+ */
+async function clientEvents(port) {
+  const CLIENTS = smoke ? 1_000 : 10_000;
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const phase = async (event) => {
+    const started = performance.now();
+    const statuses = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => post(port, '/v1/streaming/events', { event, payload: { clientId: `bench-${i}` } }, agent)));
+    const bad = statuses.filter((r) => r.status !== 202).length;
+    if (bad > 0) throw new Error(`${bad} of ${CLIENTS} client events were not answered 202`);
+    return round(performance.now() - started, 0);
+  };
+  try {
+    const connectMs = await phase('omni.kit.livestream.client_connected:immediate');
+    const disconnectMs = await phase('omni.kit.livestream.client_disconnected:immediate');
+    return { clients: CLIENTS, connectMs, disconnectMs };
+  } finally {
+    agent.destroy();
+  }
+}
+
 /** GET /v1/streaming/events; `next(reason)` resolves with the time a readiness event naming it arrives. */
 function openStream(port) {
   return new Promise((done, fail) => {
@@ -364,6 +388,8 @@ const [ceilingReady, serviceReady, creds] = await interleave(
 const ceilingLoaded = rssKiB(ceiling.child.pid);
 await stop(ceiling.child);
 const events = await eventLatency(service.port);
+const clients = await clientEvents(service.port);
+console.log(`bench: ${clients.clients} client connects ${clients.connectMs} ms, then their disconnects ${clients.disconnectMs} ms`);
 const [endSession] = await interleave(
   loadOf('service POST /v1/streaming/endsession', service.port, {
     method: 'POST',
@@ -399,6 +425,7 @@ const report = {
     service: { idle: mib(serviceIdle), afterLoad: mib(serviceLoaded) },
   },
   eventLatency: events,
+  clientEvents: clients,
   ratios,
   goals,
 };
@@ -421,6 +448,11 @@ const markdown = [
   '|---|---:|---:|---:|',
   `| on GET /v1/streaming/ready | ${events.ready.medianMs} | ${events.ready.p95Ms} | ${events.ready.maxMs} |`,
   `| on the event stream | ${events.stream.medianMs} | ${events.stream.p95Ms} | ${events.stream.maxMs} |`,
+  '',
+  `| ${clients.clients} clients with an id, POST /v1/streaming/events on 16 connections | total ms |`,
+  '|---|---:|',
+  `| connects, from none connected | ${clients.connectMs} |`,
+  `| disconnects, from all connected | ${clients.disconnectMs} |`,
   '',
   '| goal | ratio | target | met |',
   '|---|---:|---:|---|',

@@ -107,12 +107,18 @@ export const endSession = <ThrowOnError extends boolean = false>(options?: Optio
  * `readiness` event on every readiness change. Loopback callers only, unless an access
  * token is set (then any caller with the token).
  *
- * Every event has an `id:`, an integer that increases by one with each event sent to
- * any listener; the first `readiness` event carries the id of the last event before it
- * (0 when there was none). The service keeps the last 256 events: a client that
- * reconnects with `Last-Event-ID` gets, after the current readiness, every kept event
- * after that id, so it misses neither credentials nor the end of the session. A
- * `: keep-alive` comment is sent every 15 seconds.
+ * Every event has an `id:` of the form `<instance>-<number>`: `<instance>` is 12 hex
+ * digits drawn when the service starts, so that no id of an instance that ran before
+ * a restart is taken for one of this instance's; `<number>` increases by one with each
+ * event sent to any listener. The first `readiness` event of a new stream carries the
+ * number of the last event before it (0 when there was none).
+ *
+ * The service keeps the last 256 events. A client that reconnects with
+ * `Last-Event-ID` gets the kept events it missed, in the order they were sent; then
+ * the current readiness, unless one of those was a readiness event (the last one sent
+ * is the current readiness). So it misses neither credentials nor the end of the
+ * session, and readiness never seems to go back. A `: keep-alive` comment is sent
+ * every 15 seconds.
  * As many streams may be open as `maxEventStreams` allows; a new one beyond that always
  * gets its stream, and the oldest is closed to make room. A stream whose client does
  * not read (more than 1 MiB waiting to be sent) is closed too. Either reconnects with

@@ -561,6 +561,21 @@ export const openApiDocument = {
                             }
                         }
                     },
+                    409: {
+                        description: 'A client_connected with a new `clientId` while 10000 clients with an id are\nconnected, the most the service counts. Nothing changes: the connect is not\nraised. Connects with an id already connected, or that already left, and\nconnects without an id are accepted as ever.\n',
+                        content: {
+                            'application/json': {
+                                schema: {
+                                    $ref: '#/components/schemas/ErrorResponse'
+                                },
+                                example: {
+                                    status: 409,
+                                    code: 'TOO_MANY_CLIENTS',
+                                    message: '10000 clients with an id are connected, the most the service counts: a connect for another is refused until one disconnects'
+                                }
+                            }
+                        }
+                    },
                     413: {
                         description: 'The body is larger than the limit.',
                         content: {
@@ -600,7 +615,7 @@ export const openApiDocument = {
                 operationId: 'streamEvents',
                 'x-local-only': true,
                 summary: 'Stream dispatched events and readiness changes (Server-Sent Events)',
-                description: 'First an event `readiness` with the current readiness, then every dispatched event\n(the SSE `event:` field is the Kit event name, `data:` its JSON payload: for\n`omni.services.livestream.session.ended`, a `SessionEnded`) and a\n`readiness` event on every readiness change. Loopback callers only, unless an access\ntoken is set (then any caller with the token).\n\nEvery event has an `id:`, an integer that increases by one with each event sent to\nany listener; the first `readiness` event carries the id of the last event before it\n(0 when there was none). The service keeps the last 256 events: a client that\nreconnects with `Last-Event-ID` gets, after the current readiness, every kept event\nafter that id, so it misses neither credentials nor the end of the session. A\n`: keep-alive` comment is sent every 15 seconds.\nAs many streams may be open as `maxEventStreams` allows; a new one beyond that always\ngets its stream, and the oldest is closed to make room. A stream whose client does\nnot read (more than 1 MiB waiting to be sent) is closed too. Either reconnects with\n`Last-Event-ID` and is sent what it missed of the kept events.\n',
+                description: 'First an event `readiness` with the current readiness, then every dispatched event\n(the SSE `event:` field is the Kit event name, `data:` its JSON payload: for\n`omni.services.livestream.session.ended`, a `SessionEnded`) and a\n`readiness` event on every readiness change. Loopback callers only, unless an access\ntoken is set (then any caller with the token).\n\nEvery event has an `id:` of the form `<instance>-<number>`: `<instance>` is 12 hex\ndigits drawn when the service starts, so that no id of an instance that ran before\na restart is taken for one of this instance\'s; `<number>` increases by one with each\nevent sent to any listener. The first `readiness` event of a new stream carries the\nnumber of the last event before it (0 when there was none).\n\nThe service keeps the last 256 events. A client that reconnects with\n`Last-Event-ID` gets the kept events it missed, in the order they were sent; then\nthe current readiness, unless one of those was a readiness event (the last one sent\nis the current readiness). So it misses neither credentials nor the end of the\nsession, and readiness never seems to go back. A `: keep-alive` comment is sent\nevery 15 seconds.\nAs many streams may be open as `maxEventStreams` allows; a new one beyond that always\ngets its stream, and the oldest is closed to make room. A stream whose client does\nnot read (more than 1 MiB waiting to be sent) is closed too. Either reconnects with\n`Last-Event-ID` and is sent what it missed of the kept events.\n',
                 security: [
                     {},
                     {
@@ -612,11 +627,11 @@ export const openApiDocument = {
                         name: 'Last-Event-ID',
                         in: 'header',
                         required: false,
-                        description: 'The `id:` of the last event received before reconnecting (sent by EventSource\nand the generated client). Kept events after it are replayed (all kept events when\nit is older than they are); a value that is not a whole number, or is above the\nlast id sent, replays nothing.\n',
+                        description: 'The `id:` of the last event received before reconnecting (sent by EventSource\nand the generated client). For an id of this instance, the kept events after it\nare replayed (all kept events when it is older than they are). Any other value (an\nid from before a restart, a bare number, anything else) replays every kept event,\nso that a listener never misses what was dispatched.\n',
                         schema: {
                             type: 'string'
                         },
-                        example: '41'
+                        example: '3f9a0c51e2d7-41'
                     }
                 ],
                 responses: {
@@ -627,7 +642,7 @@ export const openApiDocument = {
                                 schema: {
                                     type: 'string'
                                 },
-                                example: 'id: 41\nevent: readiness\ndata: {"httpStatus":200,"statusMessage":"Status: Ready for connection","reason":"READY_FOR_CONNECTION"}\n\n: keep-alive\n\nid: 42\nevent: omni.services.livestream.session.ended\ndata: {"sessionId":"session-uuid","cause":"GRACEFUL_SHUTDOWN"}\n'
+                                example: 'id: 3f9a0c51e2d7-41\nevent: readiness\ndata: {"httpStatus":200,"statusMessage":"Status: Ready for connection","reason":"READY_FOR_CONNECTION"}\n\n: keep-alive\n\nid: 3f9a0c51e2d7-42\nevent: omni.services.livestream.session.ended\ndata: {"sessionId":"session-uuid","cause":"GRACEFUL_SHUTDOWN"}\n'
                             }
                         }
                     },
@@ -1473,7 +1488,7 @@ export const openApiDocument = {
                         type: 'string',
                         minLength: 1,
                         maxLength: 256,
-                        description: 'On client_connected and client_disconnected: names one client connection (a\nclient that reconnects gets a new id). With ids, connects and disconnects are\nidempotent and may arrive in any order: the clients connected are those whose\nconnect came and whose disconnect did not, before or after it. Without ids, each\nconnect counts one client and each disconnect one less (never below 0).\n'
+                        description: 'On client_connected and client_disconnected: names one client connection (a\nclient that reconnects gets a new id). With ids, connects and disconnects are\nidempotent and may arrive in any order: the clients connected are those whose\nconnect came and whose disconnect did not, before or after it. A connect for an\nid that already left (at least the last 10000 that left are remembered) is late\nor repeated, and ignored: it resumes no session. At most 10000 clients with an\nid are connected at once; a connect for another is answered 409. Without ids,\neach connect counts one client and each disconnect one less (never below 0).\n'
                     }
                 }
             },
@@ -1598,6 +1613,7 @@ export const openApiDocument = {
                     'UNSUPPORTED_MEDIA_TYPE',
                     'UNAUTHORIZED',
                     'TOO_MANY_STREAMS',
+                    'TOO_MANY_CLIENTS',
                     'INTERNAL_ERROR'
                 ]
             }

@@ -288,8 +288,11 @@ export type AppEventPayload = {
      * On client_connected and client_disconnected: names one client connection (a
      * client that reconnects gets a new id). With ids, connects and disconnects are
      * idempotent and may arrive in any order: the clients connected are those whose
-     * connect came and whose disconnect did not, before or after it. Without ids, each
-     * connect counts one client and each disconnect one less (never below 0).
+     * connect came and whose disconnect did not, before or after it. A connect for an
+     * id that already left (at least the last 10000 that left are remembered) is late
+     * or repeated, and ignored: it resumes no session. At most 10000 clients with an
+     * id are connected at once; a connect for another is answered 409. Without ids,
+     * each connect counts one client and each disconnect one less (never below 0).
      *
      */
     clientId?: string;
@@ -348,7 +351,7 @@ export type FieldError = {
     message: string;
 };
 
-export type ErrorCode = 'MALFORMED_JSON' | 'VALIDATION_FAILED' | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'UNAUTHORIZED' | 'TOO_MANY_STREAMS' | 'INTERNAL_ERROR';
+export type ErrorCode = 'MALFORMED_JSON' | 'VALIDATION_FAILED' | 'FORBIDDEN' | 'NOT_FOUND' | 'METHOD_NOT_ALLOWED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'UNAUTHORIZED' | 'TOO_MANY_STREAMS' | 'TOO_MANY_CLIENTS' | 'INTERNAL_ERROR';
 
 export type CheckReadyData = {
     body?: never;
@@ -513,9 +516,10 @@ export type StreamEventsData = {
     headers?: {
         /**
          * The `id:` of the last event received before reconnecting (sent by EventSource
-         * and the generated client). Kept events after it are replayed (all kept events when
-         * it is older than they are); a value that is not a whole number, or is above the
-         * last id sent, replays nothing.
+         * and the generated client). For an id of this instance, the kept events after it
+         * are replayed (all kept events when it is older than they are). Any other value (an
+         * id from before a restart, a bare number, anything else) replays every kept event,
+         * so that a listener never misses what was dispatched.
          *
          */
         'Last-Event-ID'?: string;
@@ -567,6 +571,14 @@ export type SendEventErrors = {
      * The caller is not on this machine, or names a host that is not a loopback name (Host), or is a browser request from another site.
      */
     403: ErrorResponse;
+    /**
+     * A client_connected with a new `clientId` while 10000 clients with an id are
+     * connected, the most the service counts. Nothing changes: the connect is not
+     * raised. Connects with an id already connected, or that already left, and
+     * connects without an id are accepted as ever.
+     *
+     */
+    409: ErrorResponse;
     /**
      * The body is larger than the limit.
      */

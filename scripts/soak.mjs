@@ -146,7 +146,7 @@ async function listener() {
     } finally {
       clearTimeout(timer);
     }
-    if (text && !/^(id: \d+\n)?event: readiness\n/.test(text)) error(`stream: began with ${JSON.stringify(text.slice(0, 40))}`);
+    if (text && !/^(id: [0-9a-f]+-\d+\n)?event: readiness\n/.test(text)) error(`stream: began with ${JSON.stringify(text.slice(0, 40))}`);
     stats.streamEvents += text.split('\n\n').length - 1;
   }
 }

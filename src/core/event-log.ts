@@ -1,6 +1,15 @@
+import { randomBytes } from 'node:crypto';
+
 /** One event as sent on the event stream. */
 export interface LoggedEvent {
+  /** Its number in this instance's sequence: 1 for the first, one more for each. */
   readonly id: number;
+  /**
+   * The `id:` it is sent with, `<instance>-<id>`: the instance part is drawn at random when
+   * the service starts, so an id a listener got from another instance (one that ran before
+   * a restart) is never taken for one of these.
+   */
+  readonly sseId: string;
   readonly event: string;
   readonly data: unknown;
 }
@@ -13,33 +22,52 @@ export class EventLog {
   #lastId = 0;
   readonly #kept: LoggedEvent[] = [];
 
-  constructor(readonly capacity = 256) {}
+  constructor(
+    readonly capacity = 256,
+    /** The first part of every `id:`, different for each instance. */
+    readonly instance = randomBytes(6).toString('hex'),
+  ) {}
 
-  /** The id of the last event appended (0 before the first). */
+  /** The number of the last event appended (0 before the first). */
   get lastId(): number {
     return this.#lastId;
   }
 
+  /** The `id:` of the event numbered `id` (0: none yet) of this instance. */
+  sseIdOf(id: number): string {
+    return `${this.instance}-${id}`;
+  }
+
   append(event: string, data: unknown): LoggedEvent {
-    const entry = { id: ++this.#lastId, event, data };
+    const id = ++this.#lastId;
+    const entry = { id, sseId: this.sseIdOf(id), event, data };
     this.#kept.push(entry);
     if (this.#kept.length > this.capacity) this.#kept.shift();
     return entry;
   }
 
-  /** The event with this id, while it is kept. */
+  /** The event with this number, while it is kept. */
   get(id: number): LoggedEvent | undefined {
     const first = this.#kept[0]?.id;
     return first === undefined || id < first ? undefined : this.#kept[id - first];
   }
 
   /**
-   * The kept events after `lastEventId` (all kept ones when it is older than they are);
-   * nothing for a value that is not a whole number or is above the last id.
+   * What a listener that last received `lastEventId` is to be sent: the kept events after
+   * `after` (the number of the last event it has had, or is taken to have had).
+   * - none (a new listener): nothing kept, it starts from now;
+   * - one of this instance's ids: the kept events after it (all kept ones when it is older);
+   * - anything else (an id of an instance that ran before a restart, or no id at all):
+   *   every kept event, so that nothing dispatched is missed.
    */
-  since(lastEventId: string | undefined): { from: number; events: LoggedEvent[] } {
-    const n = lastEventId !== undefined && /^\d+$/.test(lastEventId.trim()) ? Number(lastEventId.trim()) : undefined;
-    if (n === undefined || n > this.#lastId) return { from: this.#lastId, events: [] };
-    return { from: n, events: this.#kept.filter((e) => e.id > n) };
+  since(lastEventId: string | undefined): { after: number; events: LoggedEvent[] } {
+    const value = lastEventId?.trim() ?? '';
+    if (value === '') return { after: this.#lastId, events: [] };
+    const prefix = `${this.instance}-`;
+    const n = value.startsWith(prefix) && /^\d+$/.test(value.slice(prefix.length)) ? Number(value.slice(prefix.length)) : undefined;
+    const own = n !== undefined && n <= this.#lastId ? n : undefined;
+    const first = this.#kept[0]?.id ?? this.#lastId + 1;
+    const after = own === undefined ? first - 1 : Math.max(own, first - 1);
+    return { after, events: this.#kept.slice(after + 1 - first) };
   }
 }

@@ -1,4 +1,5 @@
 import type { SessionStatus, StreamingCredentials } from '../../generated/types.gen.js';
+import { IdSet, RecentIds } from './id-set.js';
 import { SESSION_ENDED_EVENT, STUN_CREDENTIALS_EVENT, type EndCause, type SessionEndedPayload } from './events.js';
 
 /** The settings the session machine reads. */
@@ -38,13 +39,13 @@ export interface SessionState {
   readonly clients: number;
   /** Connects minus disconnects of events without a clientId, never below zero. */
   readonly anonymousClients: number;
-  /** Clients connected now that gave a clientId. */
-  readonly clientIds: ReadonlySet<string>;
+  /** Clients connected now that gave a clientId (at most MAX_CONNECTED_CLIENT_IDS). */
+  readonly clientIds: IdSet;
   /**
-   * The last ids that disconnected (at most DEPARTED_IDS_KEPT): an id names one connection,
-   * so a connect that arrives after its disconnect, or twice, is not counted.
+   * The last ids that disconnected (at least DEPARTED_IDS_KEPT of them): an id names one
+   * connection, so a connect that arrives after its disconnect, or twice, is ignored.
    */
-  readonly departedClientIds: ReadonlySet<string>;
+  readonly departedClientIds: RecentIds;
   /** A session ended while its client was still connected; cleared by a disconnect. */
   readonly previousClientConnected: boolean;
   readonly phase: Phase;
@@ -60,8 +61,17 @@ export interface SessionState {
   readonly shuttingDown: boolean;
 }
 
-/** How many departed client ids are remembered; the oldest is forgotten first. */
-export const DEPARTED_IDS_KEPT = 4096;
+/**
+ * Most clients with an id connected at once: a connect for another is refused (the local
+ * event API answers 409) until one disconnects. Clients without an id are only counted.
+ */
+export const MAX_CONNECTED_CLIENT_IDS = 10_000;
+
+/**
+ * How many departed client ids are remembered at least (as many as may be connected; at most
+ * twice as many are): the oldest are forgotten first.
+ */
+export const DEPARTED_IDS_KEPT = MAX_CONNECTED_CLIENT_IDS;
 
 export const INITIAL_STATE: SessionState = Object.freeze({
   appReady: false,
@@ -69,8 +79,8 @@ export const INITIAL_STATE: SessionState = Object.freeze({
   sessionReadyEventReceived: false,
   clients: 0,
   anonymousClients: 0,
-  clientIds: new Set<string>(),
-  departedClientIds: new Set<string>(),
+  clientIds: IdSet.EMPTY,
+  departedClientIds: new RecentIds(DEPARTED_IDS_KEPT),
   previousClientConnected: false,
   phase: Object.freeze({ name: 'open' }),
   lastSessionId: null,
@@ -167,16 +177,28 @@ function runningTimers(state: SessionState, settings: MachineSettings): TimerNam
 
 const isLive = (state: SessionState) => state.phase.name === 'open' || state.phase.name === 'awaitingResume';
 
-function withClients(state: SessionState, anonymousClients: number, clientIds: ReadonlySet<string>, departedClientIds = state.departedClientIds): SessionState {
+function withClients(state: SessionState, anonymousClients: number, clientIds: IdSet, departedClientIds = state.departedClientIds): SessionState {
   return { ...state, anonymousClients, clientIds, departedClientIds, clients: anonymousClients + clientIds.size };
 }
+
+const CONNECT_REFUSED = `client connect refused: ${MAX_CONNECTED_CLIENT_IDS} clients with an id are connected, the most counted`;
 
 function clientConnected(state: SessionState, clientId: string | undefined, ctx: StepContext): Step {
   if (clientId === undefined) return joined(withClients(state, state.anonymousClients + 1, state.clientIds), ctx);
   if (state.clientIds.has(clientId)) return unchanged(state); // said twice
-  // Its disconnect came first: the client did connect (it resumes or begins a session) but is gone.
-  if (state.departedClientIds.has(clientId)) return joined(state, ctx);
-  return joined(withClients(state, state.anonymousClients, new Set(state.clientIds).add(clientId)), ctx);
+  // An id names one connection and this one has left: its connect is late or said again. It
+  // resumes nothing (a client that comes back takes a new id).
+  if (state.departedClientIds.has(clientId)) return unchanged(state);
+  if (refusesConnect(state, clientId)) {
+    return { state, effects: [{ type: 'warn', msg: CONNECT_REFUSED, details: { clientsWithId: state.clientIds.size } }] };
+  }
+  return joined(withClients(state, state.anonymousClients, state.clientIds.add(clientId)), ctx);
+}
+
+/** Whether a connect for `clientId` is refused: a new id while MAX_CONNECTED_CLIENT_IDS are connected. */
+export function refusesConnect(state: SessionState, clientId: string): boolean {
+  const { clientIds, departedClientIds } = state;
+  return clientIds.size >= MAX_CONNECTED_CLIENT_IDS && !clientIds.has(clientId) && !departedClientIds.has(clientId);
 }
 
 /** A client connected: it resumes the session or begins a new one, and starts the session's clock. */
@@ -222,11 +244,8 @@ function clientDisconnected(state: SessionState, clientId: string | undefined): 
     return unchanged({ ...withClients(state, state.anonymousClients - 1, state.clientIds), previousClientConnected: false });
   }
   if (state.departedClientIds.has(clientId)) return unchanged(state); // said twice
-  const ids = new Set(state.clientIds);
-  ids.delete(clientId);
-  const departed = new Set(state.departedClientIds).add(clientId);
-  if (departed.size > DEPARTED_IDS_KEPT) departed.delete(departed.values().next().value!);
-  return unchanged({ ...withClients(state, state.anonymousClients, ids, departed), previousClientConnected: false });
+  const ids = state.clientIds.delete(clientId);
+  return unchanged({ ...withClients(state, state.anonymousClients, ids, state.departedClientIds.add(clientId)), previousClientConnected: false });
 }
 
 function credentials(state: SessionState, payload: StreamingCredentials, ctx: StepContext): Step {

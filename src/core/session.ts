@@ -11,7 +11,7 @@ import {
   type EventPayload,
   type ListenedEventName,
 } from './events.js';
-import { assertNever, INITIAL_STATE, step, type Effect, type MachineSettings, type SessionInput, type SessionState, type TimerName } from './machine.js';
+import { assertNever, INITIAL_STATE, refusesConnect, step, type Effect, type MachineSettings, type SessionInput, type SessionState, type TimerName } from './machine.js';
 import { readiness, type Readiness } from './readiness.js';
 
 /** The part of a pino-style logger the session uses. */
@@ -103,6 +103,15 @@ export class Session {
       sessionId: request.sessionId ?? null,
     });
     return result.sessionStatus!;
+  }
+
+  /**
+   * Whether the session refuses this event: a connect for a new client id while
+   * MAX_CONNECTED_CLIENT_IDS are connected. Raised anyway, it would change nothing.
+   */
+  refuses(name: ListenedEventName, payload: EventPayload | undefined): boolean {
+    const input = inputOfEvent(name, payload);
+    return input.type === 'clientConnected' && input.clientId !== undefined && refusesConnect(this.#state, input.clientId);
   }
 
   setCredentials(credentials: StreamingCredentials): void {

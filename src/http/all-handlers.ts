@@ -42,7 +42,7 @@ export function createHandlers(deps: HandlerDependencies): Handlers {
     checkStartupHead: (_request, exchange) => checkStartup(NO_INPUT, exchange),
     setCredentials: setCredentials(deps.session),
     endSession: endSession(deps.session, deps.logger),
-    sendEvent: sendEvent(deps.bus),
+    sendEvent: sendEvent(deps.bus, deps.session),
     streamEvents: streamEvents(deps.streams, deps.inflight),
     getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt, deps.port, deps.agones),
     getMetrics: getMetrics(deps.metrics),

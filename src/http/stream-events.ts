@@ -24,14 +24,18 @@ export interface StreamsLogger {
 }
 
 /**
- * The open `GET /v1/streaming/events` streams: first the current readiness, then every
- * dispatched Kit event and every readiness change, as Server-Sent Events. Events are
- * numbered once for all listeners and the last ones kept, so a listener that reconnects
- * with `Last-Event-ID` is sent what it missed.
+ * The open `GET /v1/streaming/events` streams: every dispatched Kit event and every
+ * readiness change, as Server-Sent Events. Events are numbered once for all listeners and
+ * the last ones kept, so a listener that reconnects with `Last-Event-ID` is sent what it
+ * missed, in order; then, unless that held a readiness event, the current readiness (which
+ * is all a new listener is sent first).
  */
 export class EventStreams {
-  /** Each open stream's keep-alive timer, and the id of the last kept event it was sent. */
-  readonly #open = new Map<ServerResponse, { timer: TimerHandle; sent: number }>();
+  /**
+   * Each open stream's keep-alive timer, the number of the last kept event it was sent, and
+   * whether it is still to be sent the current readiness once it has those.
+   */
+  readonly #open = new Map<ServerResponse, { timer: TimerHandle; sent: number; readinessDue: boolean }>();
   readonly log = new EventLog();
 
   constructor(
@@ -72,10 +76,9 @@ export class EventStreams {
     req.socket.setNoDelay(true);
     res.on('close', () => this.#close(res));
     res.on('drain', () => this.#send(res));
-    const { from, events } = this.log.since(lastEventId(req));
-    // What it missed starts at the first one still kept.
-    this.#open.set(res, { timer: this.#keepAlive(res), sent: (events[0]?.id ?? from + 1) - 1 });
-    res.write(format({ id: from, event: 'readiness', data: this.session.readiness() }));
+    const { after, events } = this.log.since(lastEventId(req));
+    // The last readiness event it is sent is the current readiness: every change is kept.
+    this.#open.set(res, { timer: this.#keepAlive(res), sent: after, readinessDue: !events.some((e) => e.event === 'readiness') });
     this.#send(res);
   }
 
@@ -96,7 +99,10 @@ export class EventStreams {
     for (const res of this.#open.keys()) this.#send(res);
   }
 
-  /** Sends the stream the kept events it has not had, in order, while less than the bound waits. */
+  /**
+   * Sends the stream the kept events it has not had, in order, while less than the bound
+   * waits; then the current readiness if it is due.
+   */
   #send(res: ServerResponse): void {
     const stream = this.#open.get(res);
     if (stream === undefined) return;
@@ -110,6 +116,11 @@ export class EventStreams {
       res.write(message(next));
       stream.sent = next.id;
     }
+    if (stream.readinessDue) {
+      stream.readinessDue = false;
+      const id = this.log.lastId;
+      res.write(format({ id, sseId: this.log.sseIdOf(id), event: 'readiness', data: this.session.readiness() }));
+    }
   }
 
   #keepAlive(res: ServerResponse): TimerHandle {
@@ -122,7 +133,7 @@ export class EventStreams {
   }
 }
 
-const format = ({ id, event, data }: LoggedEvent) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+const format = ({ sseId, event, data }: LoggedEvent) => `id: ${sseId}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 const texts = new WeakMap<LoggedEvent, string>();
 

@@ -42,6 +42,7 @@ describe('npm run bench', () => {
       expect(report.rssMiB[side].afterLoad).toBeGreaterThan(0);
     }
     expect(report.eventLatency.ready.medianMs).toBeGreaterThan(0);
+    expect(report.clientEvents).toEqual({ clients: 1000, connectMs: expect.any(Number), disconnectMs: expect.any(Number) });
     expect(report.eventLatency.stream.medianMs).toBeGreaterThan(0);
     expect(report.goals.map((g: { key: string }) => g.key)).toEqual(['readyThroughput', 'readyP99', 'coldStart', 'idleRss', 'probeStallMs', 'credsThroughput']);
     for (const goal of report.goals) expect(Number.isFinite(goal.ratio), goal.key).toBe(true);

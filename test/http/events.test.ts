@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { endSession, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
+import { checkReady, endSession, getStatus, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
+import { MAX_CONNECTED_CLIENT_IDS } from '../../src/core/machine.js';
 import { isLocalCaller, isLoopback } from '../../src/http/loopback.js';
 import { assertMatchesSpec } from '../support/contract.js';
 import {
@@ -21,6 +22,11 @@ import { EventStreamReader, RawEventStream } from '../support/sse.js';
 
 const CREDENTIALS_EVENT = 'omni.services.livestream.session.stun_credentials';
 const ENDED_EVENT = 'omni.services.livestream.session.ended';
+
+/** An event's number within its instance: the part of its `id:` after the instance's. */
+const number = (id: string | undefined) => Number(/^[0-9a-f]{12}-(\d+)$/.exec(id ?? '')?.[1]);
+/** The instance part of an `id:`. */
+const instanceOf = (id: string | undefined) => id?.replace(/-\d+$/, '');
 
 afterEach(stopServices);
 
@@ -39,6 +45,49 @@ describe('POST /v1/streaming/events', () => {
   );
 });
 
+describe('client ids on POST /v1/streaming/events', () => {
+  it('ignore a connect for an id that already left: the resume window stays open and ends as with no client', async () => {
+    const running = await startService({ quitOnSessionEnded: false });
+    await running.send(APP_READY, NEW_FRAME);
+    const as = async (event: typeof CLIENT_CONNECTED | typeof CLIENT_DISCONNECTED, clientId: string) => {
+      const { response } = await sendEvent({ client: running.client, body: { event, payload: { clientId } } });
+      expect(response.status).toBe(202);
+    };
+    await as(CLIENT_CONNECTED, 'a');
+    await as(CLIENT_DISCONNECTED, 'a');
+    expect((await endSession({ client: running.client, body: { gracefulShutdown: false } })).data).toEqual({ sessionStatus: 'AWAITING_RESUME' });
+    await as(CLIENT_CONNECTED, 'a');
+    expect((await getStatus({ client: running.client })).data).toMatchObject({ clients: 0, phase: 'awaitingResume' });
+    running.clock.advanceSeconds(30);
+    expect((await endSession({ client: running.client, body: { gracefulShutdown: false } })).data).toEqual({ sessionStatus: 'COMPLETE' });
+    expect((await checkReady({ client: running.client })).data).toMatchObject({ reason: 'READY_FOR_CONNECTION' });
+  });
+});
+
+describe(`at most MAX_CONNECTED_CLIENT_IDS (${MAX_CONNECTED_CLIENT_IDS}) clients with an id`, () => {
+  it('answers a connect for one more with 409 in the shared error shape, and changes nothing', async () => {
+    const running = await startService();
+    await running.send(APP_READY, NEW_FRAME);
+    for (let i = 0; i < MAX_CONNECTED_CLIENT_IDS; i++) running.service.bus.emit(CLIENT_CONNECTED, { clientId: `client-${i}` });
+    const seen: unknown[] = [];
+    running.service.bus.on(CLIENT_CONNECTED, (payload) => seen.push(payload));
+
+    const { response, error } = await sendEvent({ client: running.client, body: { event: CLIENT_CONNECTED, payload: { clientId: 'one-more' } } });
+    expect(response.status).toBe(409);
+    expect(error).toEqual({ status: 409, code: 'TOO_MANY_CLIENTS', message: expect.stringContaining(`${MAX_CONNECTED_CLIENT_IDS} clients with an id are connected`) });
+    expect(seen).toEqual([]);
+    expect((await getStatus({ client: running.client })).data?.clients).toBe(MAX_CONNECTED_CLIENT_IDS);
+
+    // A connect said again, one without an id, and one after a disconnect are accepted.
+    for (const payload of [{ clientId: 'client-5' }, undefined]) {
+      expect((await sendEvent({ client: running.client, body: { event: CLIENT_CONNECTED, ...(payload ? { payload } : {}) } })).response.status).toBe(202);
+    }
+    expect((await sendEvent({ client: running.client, body: { event: CLIENT_DISCONNECTED, payload: { clientId: 'client-1' } } })).response.status).toBe(202);
+    expect((await sendEvent({ client: running.client, body: { event: CLIENT_CONNECTED, payload: { clientId: 'one-more' } } })).response.status).toBe(202);
+    expect((await getStatus({ client: running.client })).data?.clients).toBe(MAX_CONNECTED_CLIENT_IDS + 1);
+  });
+});
+
 describe('GET /v1/streaming/events', () => {
   it('starts with the current readiness, then sends every readiness change', async () => {
     const running = await startService();
@@ -46,7 +95,7 @@ describe('GET /v1/streaming/events', () => {
     expect(stream.received[0]).toEqual({
       event: 'readiness',
       data: { httpStatus: 503, statusMessage: 'Status: App not ready', reason: 'APP_NOT_READY' },
-      id: '0',
+      id: expect.stringMatching(/^[0-9a-f]{12}-0$/),
     });
     await running.send(APP_READY, NEW_FRAME, CLIENT_CONNECTED);
     await stream.next('readiness', (r) => r.reason === 'SESSION_ACTIVE');
@@ -73,23 +122,24 @@ describe('GET /v1/streaming/events', () => {
 });
 
 describe('event ids, replay and keep-alive on GET /v1/streaming/events', () => {
-  it('gives every event an id, increasing by one, the first readiness carrying the last id before it', async () => {
+  it('gives every event an id <instance>-<number>, the number increasing by one, the first readiness carrying the last number before it', async () => {
     const running = await startService();
     const stream = await EventStreamReader.open(running.client);
     await running.send(APP_READY, NEW_FRAME);
     await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
     await stream.next(CREDENTIALS_EVENT);
-    expect(stream.received.map((e) => [e.event, e.id])).toEqual([
-      ['readiness', '0'],
-      ['readiness', '1'],
-      ['readiness', '2'],
-      [CREDENTIALS_EVENT, '3'],
+    expect(stream.received.map((e) => [e.event, number(e.id)])).toEqual([
+      ['readiness', 0],
+      ['readiness', 1],
+      ['readiness', 2],
+      [CREDENTIALS_EVENT, 3],
     ]);
+    expect(new Set(stream.received.map((e) => instanceOf(e.id))).size).toBe(1);
     const later = await EventStreamReader.open(running.client);
-    expect(later.received[0]).toMatchObject({ event: 'readiness', id: '3' });
+    expect(later.received[0]).toMatchObject({ event: 'readiness', id: stream.received[3]!.id });
   });
 
-  it('replays the events a reconnecting client missed, after the current readiness', async () => {
+  it('replays the events a reconnecting client missed, in order, and no readiness before them', async () => {
     const running = await startService({ quitOnSessionEnded: false });
     const first = await EventStreamReader.open(running.client);
     await running.send(APP_READY);
@@ -104,28 +154,75 @@ describe('event ids, replay and keep-alive on GET /v1/streaming/events', () => {
 
     const again = await EventStreamReader.open(running.client, { lastEventId: lastSeen });
     await again.next(ENDED_EVENT);
-    expect(again.received.map((e) => [e.event, e.id])).toEqual([
-      ['readiness', lastSeen],
-      ['readiness', String(Number(lastSeen) + 1)],
-      [CREDENTIALS_EVENT, String(Number(lastSeen) + 2)],
-      [ENDED_EVENT, String(Number(lastSeen) + 3)],
+    expect(again.received.map((e) => [e.event, number(e.id)])).toEqual([
+      ['readiness', number(lastSeen) + 1],
+      [CREDENTIALS_EVENT, number(lastSeen) + 2],
+      [ENDED_EVENT, number(lastSeen) + 3],
     ]);
     expect(again.received[0]!.data).toMatchObject({ reason: 'READY_FOR_CONNECTION' });
-    expect(again.received[2]!.data).toEqual(SEED_CREDENTIALS);
-    expect(again.received[3]!.data).toEqual({ sessionId: 's1', cause: 'GRACEFUL_SHUTDOWN' });
+    expect(again.received[1]!.data).toEqual(SEED_CREDENTIALS);
+    expect(again.received[2]!.data).toEqual({ sessionId: 's1', cause: 'GRACEFUL_SHUTDOWN' });
   });
 
-  it('replays nothing to a client that saw everything, and nothing for an id it never sent', async () => {
+  it('replays what a client missed, then the current readiness when nothing it missed was a readiness event', async () => {
     const running = await startService();
     await running.send(APP_READY, NEW_FRAME);
-    for (const lastEventId of ['2', '1000', 'not-a-number']) {
-      const stream = await EventStreamReader.open(running.client, { lastEventId });
-      await running.send(CLIENT_CONNECTED, CLIENT_DISCONNECTED);
-      const reasons = () => stream.received.map((e) => (e.data as { reason: string }).reason);
-      await vi.waitFor(() => expect(reasons()).toHaveLength(3), { timeout: 5000 });
-      expect(reasons()).toEqual(['READY_FOR_CONNECTION', 'SESSION_ACTIVE', 'READY_FOR_CONNECTION']);
-      stream.close();
-    }
+    const first = await EventStreamReader.open(running.client);
+    const lastSeen = first.received.at(-1)!.id!;
+    first.close();
+    await first.done;
+    await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
+
+    const again = await EventStreamReader.open(running.client, { lastEventId: lastSeen });
+    await again.next('readiness');
+    expect(again.received.map((e) => [e.event, number(e.id)])).toEqual([
+      [CREDENTIALS_EVENT, number(lastSeen) + 1],
+      ['readiness', number(lastSeen) + 1],
+    ]);
+    expect(again.received[1]!.data).toMatchObject({ reason: 'READY_FOR_CONNECTION' });
+  });
+
+  it('replays every kept event in the order they were sent for Last-Event-ID 0: readiness never goes back (no 200, 503, 200)', async () => {
+    const running = await startService();
+    await running.send(APP_READY, NEW_FRAME);
+    await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
+    const stream = await EventStreamReader.open(running.client, { lastEventId: '0' });
+    await stream.next(CREDENTIALS_EVENT);
+    expect(stream.received.map((e) => [e.event, (e.data as { httpStatus?: number }).httpStatus, number(e.id)])).toEqual([
+      ['readiness', 503, 1],
+      ['readiness', 200, 2],
+      [CREDENTIALS_EVENT, undefined, 3],
+    ]);
+  });
+
+  it('replays nothing to a client that saw everything: it gets the current readiness, then what comes', async () => {
+    const running = await startService();
+    await running.send(APP_READY, NEW_FRAME);
+    const first = await EventStreamReader.open(running.client);
+    first.close();
+    await first.done;
+    const stream = await EventStreamReader.open(running.client, { lastEventId: first.received[0]!.id! });
+    await running.send(CLIENT_CONNECTED, CLIENT_DISCONNECTED);
+    const reasons = () => stream.received.map((e) => (e.data as { reason: string }).reason);
+    await vi.waitFor(() => expect(reasons()).toHaveLength(3), { timeout: 5000 });
+    expect(reasons()).toEqual(['READY_FOR_CONNECTION', 'SESSION_ACTIVE', 'READY_FOR_CONNECTION']);
+  });
+
+  it.each([
+    ['an id of another instance (one that ran before a restart)', 'f00dfeed0000-1000'],
+    ['a number alone', '1000'],
+    ['garbage', 'not-a-number'],
+  ])('replays every kept event for %s, so nothing dispatched is missed', async (_what, lastEventId) => {
+    const running = await startService();
+    await running.send(APP_READY, NEW_FRAME);
+    await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
+    const stream = await EventStreamReader.open(running.client, { lastEventId });
+    await stream.next(CREDENTIALS_EVENT);
+    expect(stream.received.map((e) => [e.event, number(e.id)])).toEqual([
+      ['readiness', 1],
+      ['readiness', 2],
+      [CREDENTIALS_EVENT, 3],
+    ]);
   });
 
   it('sends a keep-alive comment every 15 seconds of its clock, and stops its timer when the stream closes', async () => {
@@ -151,7 +248,7 @@ describe('event ids, replay and keep-alive on GET /v1/streaming/events', () => {
     await setCredentials({ client: running.client, body: SEED_CREDENTIALS });
     await endSession({ client: running.client, body: { gracefulShutdown: true } });
     for (const listener of listeners) await listener.next(ENDED_EVENT);
-    const seen = listeners.map((l) => l.received.map((e) => `${e.id} ${e.event}`));
+    const seen = listeners.map((l) => l.received.map((e) => `${number(e.id)} ${e.event}`));
     expect(seen[0]).toEqual([`0 readiness`, `1 readiness`, `2 readiness`, `3 ${CREDENTIALS_EVENT}`, `4 ${ENDED_EVENT}`]);
     expect(seen[1]).toEqual(seen[0]);
     expect(seen[2]).toEqual(seen[0]);

@@ -68,10 +68,10 @@ export class SendEvent implements Command {
   ) {}
   check = (m: Readonly<SessionModel>) => !m.quitting;
   async run(model: SessionModel, real: Real) {
-    model.event(this.event, this.clientId);
+    const accepted = model.event(this.event, this.clientId);
     const payload = this.clientId === undefined ? {} : { payload: { clientId: this.clientId } };
     const { response } = await sendEvent({ client: real.running.client, body: { event: this.event, ...payload } });
-    expect(response.status).toBe(202);
+    expect(response.status).toBe(accepted ? 202 : 409);
     await compare(model, real);
   }
   toString = () => `send(${this.event.replace(/^.*\./, '')}${this.clientId === undefined ? '' : ` ${this.clientId}`})`;

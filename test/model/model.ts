@@ -33,6 +33,9 @@ export interface ModelReadiness {
 
 export type SessionStatus = 'COMPLETE' | 'AWAITING_RESUME';
 
+/** Most clients with an id connected at once (README: a connect for another is refused). */
+export const MAX_CLIENT_IDS = 10_000;
+
 /** What the original's model reads as `gracefulShutdown: true`. */
 const GRACEFUL = new Set<unknown>([true, 1, 'true', 'TRUE', 'True', 'Yes', 'yes', 't', 'y', 'on', '1']);
 /** A deadline that ends the session when reached; `order` breaks ties as timers started earlier fire first. */
@@ -52,7 +55,7 @@ export class SessionModel {
   countedClients = 0;
   /** Ids whose connect came and whose disconnect has not. */
   readonly connectedIds = new Set<string>();
-  /** Ids whose disconnect came (in any order with their connect): never counted again. */
+  /** Ids whose disconnect came (in any order with their connect): a connect for one is ignored. */
   readonly departedIds = new Set<string>();
   /** Readiness row 4: a session ended (no quit) while a client was connected. */
   waitingForPreviousClient = false;
@@ -91,22 +94,25 @@ export class SessionModel {
     return !this.ended && !this.quitting && !this.shuttingDown;
   }
 
-  event(name: ListenedEvent, clientId?: string): void {
+  /** Takes a Kit event; false when it is refused (and changes nothing). */
+  event(name: ListenedEvent, clientId?: string): boolean {
     switch (name) {
       case 'omni.kit.app.GLOBAL_EVENT_APP_READY':
         this.appReady = true;
-        return;
+        return true;
       case 'omni.usd.StageRenderingEventType.NEW_FRAME':
         this.firstFrame = true;
-        return;
+        return true;
       case 'omni.services.livestream.session.ready':
         this.sessionReadyEvent = true;
-        return;
+        return true;
       case 'omni.kit.livestream.client_connected:immediate':
         if (clientId === undefined) this.countedClients += 1;
-        else if (this.connectedIds.has(clientId)) return; // the same connection again
-        else if (!this.departedIds.has(clientId)) this.connectedIds.add(clientId);
-        if (this.quitting || this.shuttingDown) return;
+        // The same connection again, or a connect late after its disconnect: ignored.
+        else if (this.connectedIds.has(clientId) || this.departedIds.has(clientId)) return true;
+        else if (this.connectedIds.size >= MAX_CLIENT_IDS) return false;
+        else this.connectedIds.add(clientId);
+        if (this.quitting || this.shuttingDown) return true;
         this.windowOpenedAt = null; // resumed
         this.ended = false; // or a new session begins
         this.credentialsAt = null;
@@ -114,17 +120,17 @@ export class SessionModel {
           this.sessionStartedAt = this.now;
           this.#sessionOrder = ++this.#order;
         }
-        return;
+        return true;
       case 'omni.kit.livestream.client_disconnected:immediate':
         if (clientId === undefined) {
           this.countedClients = Math.max(0, this.countedClients - 1);
         } else {
-          if (this.departedIds.has(clientId)) return; // the same disconnect again
+          if (this.departedIds.has(clientId)) return true; // the same disconnect again
           this.departedIds.add(clientId);
           this.connectedIds.delete(clientId);
         }
         this.waitingForPreviousClient = false;
-        return;
+        return true;
     }
   }
 

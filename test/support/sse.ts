@@ -48,7 +48,7 @@ export class EventStreamReader {
 
   closed = false;
 
-  /** Opens the stream and waits for its first event (the current readiness). */
+  /** Opens the stream and waits for its first readiness event (the current one, or the first one replayed). */
   static async open(client: Client, options: OpenOptions = {}): Promise<EventStreamReader> {
     const reader = new EventStreamReader(client, options);
     await reader.next('readiness');
