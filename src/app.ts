@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import type { SessionLogger } from './core/session.js';
 import { accessRules, type AccessSettings } from './http/access.js';
@@ -6,6 +7,7 @@ import { docsRouter } from './http/docs.js';
 import { errorHandler, methodNotAllowed, unknownPath } from './http/errors.js';
 import { deliver, type BodyOf, type Handler, type Handlers, type OperationId, type PathOf, type QueryOf } from './http/handlers.js';
 import { OPERATION_IDS, OPERATIONS, OPERATIONS_BY_PATH } from './http/operations.js';
+import { checkBody } from './http/body.js';
 import type { LoadedSpec } from './http/spec.js';
 import { HANDLER_ANSWERS } from './http/send.js';
 import { noteInvalidUtf8, rejectInvalidUtf8 } from './http/utf8.js';
@@ -30,7 +32,11 @@ export function createApp({ handlers, spec, logger, access }: AppDependencies): 
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(docsRouter(spec));
-  const json = [express.json({ limit: BODY_LIMIT_BYTES, verify: noteInvalidUtf8 }), rejectInvalidUtf8];
+  const verify = (req: IncomingMessage, res: unknown, body: Buffer, charset: string | null) => {
+    checkBody(body, charset);
+    noteInvalidUtf8(req, res, body);
+  };
+  const json = [express.json({ limit: BODY_LIMIT_BYTES, verify }), rejectInvalidUtf8];
   const validator = requestValidator(spec.document);
   const mount = <K extends OperationId>(id: K) => {
     const { path, method } = OPERATIONS[id];

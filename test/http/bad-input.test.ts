@@ -26,6 +26,7 @@ const cases: Case[] = [
     { name: `a form body on ${path}`, request: { method: 'POST', path, body: 'a=1', contentType: 'application/x-www-form-urlencoded' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', says: 'application/x-www-form-urlencoded' },
     { name: `an oversize body on ${path}`, request: { method: 'POST', path, body: tooLarge, contentType: 'application/json' }, status: 413, code: 'PAYLOAD_TOO_LARGE', says: `${BODY_LIMIT_BYTES} bytes` },
     { name: `an unknown charset on ${path}`, request: { method: 'POST', path, body: '{}', contentType: 'application/json; charset=latin1' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', says: 'charset' },
+    { name: `a UTF-16 charset on ${path}`, request: { method: 'POST', path, body: '{}', contentType: 'application/json; charset=utf-16' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', says: 'charset utf-16; use utf-8' },
     { name: `a JSON array on ${path}`, request: { method: 'POST', path, body: '[]', contentType: 'application/json' }, status: 400, code: 'VALIDATION_FAILED', says: 'must be object' },
   ]),
   { name: 'creds with no body', request: { method: 'POST', path: CREDS }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', says: 'no Content-Type' },
