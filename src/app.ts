@@ -7,7 +7,7 @@ import { docsRouter } from './http/docs.js';
 import { errorHandler, methodNotAllowed, unknownPath } from './http/errors.js';
 import { deliver, type BodyOf, type Handler, type Handlers, type OperationId, type PathOf, type QueryOf } from './http/handlers.js';
 import { OPERATION_IDS, OPERATIONS, OPERATIONS_BY_PATH } from './http/operations.js';
-import { checkBody } from './http/body.js';
+import { checkBodyBytes, refuseDeepBody, requireBody } from './http/body.js';
 import type { LoadedSpec } from './http/spec.js';
 import { HANDLER_ANSWERS } from './http/send.js';
 import { noteInvalidUtf8, rejectInvalidUtf8 } from './http/utf8.js';
@@ -33,14 +33,15 @@ export function createApp({ handlers, spec, logger, access }: AppDependencies): 
   app.set('etag', false);
   app.use(docsRouter(spec));
   const verify = (req: IncomingMessage, res: unknown, body: Buffer, charset: string | null) => {
-    checkBody(body, charset);
+    checkBodyBytes(req, body, charset);
     noteInvalidUtf8(req, res, body);
   };
-  const json = [express.json({ limit: BODY_LIMIT_BYTES, verify }), rejectInvalidUtf8];
+  // Any JSON value is parsed (not only objects and arrays), so that the validator names what is wrong with it.
+  const json = [express.json({ limit: BODY_LIMIT_BYTES, strict: false, verify }), refuseDeepBody, rejectInvalidUtf8];
   const validator = requestValidator(spec.document);
   const mount = <K extends OperationId>(id: K) => {
     const { path, method } = OPERATIONS[id];
-    app.route(path)[method](operationOf(id), ...accessRules(OPERATIONS[id], access), json, validator);
+    app.route(path)[method](operationOf(id), ...accessRules(OPERATIONS[id], access), json, OPERATIONS[id].bodyRequired ? [requireBody] : [], validator);
     app.route(path)[method]<PathOf<K>, unknown, BodyOf<K>, QueryOf<K>>(route(handlers[id]));
   };
   // HEAD routes first: Express lets a GET route answer HEAD too, before a later HEAD route could.

@@ -1,57 +1,85 @@
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
+import { validationFailed } from './errors.js';
+
 /**
  * Most levels of arrays and objects a request body may nest, the body's own object counted.
  * The largest body the spec describes nests 3 (credentials → turnDetails → uris); unknown
- * fields get room to spare. Deeper bodies are refused before they are parsed: a value nested
- * thousands deep overflows the stack of whatever walks it later (JSON.stringify writing it to
- * the event stream, comparing credentials), long after it was accepted.
+ * fields get room to spare. A value nested thousands deep overflows the stack of whatever
+ * walks it later (JSON.stringify writing it to the event stream, comparing credentials),
+ * long after it was accepted: such a body is refused as soon as it is parsed.
  */
 export const MAX_BODY_DEPTH = 64;
 
 /** The one charset a JSON body may declare (RFC 8259: JSON between systems is UTF-8). */
 const CHARSET = 'utf-8';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
+const EMPTY = Symbol('no body bytes');
 
-/** A failure of the body, with the fields the body parser's own errors carry (see errors.ts). */
-class BodyError extends Error {
-  constructor(
-    readonly type: 'charset.unsupported' | 'entity.too.deep',
-    message: string,
-    details: { charset?: string; limit?: number },
-  ) {
-    super(message);
-    Object.assign(this, details);
+/** A body the parser refuses, with the fields of the parser's own errors (see errors.ts). */
+class CharsetError extends Error {
+  readonly type = 'charset.unsupported';
+
+  constructor(readonly charset: string) {
+    super(`Unsupported charset ${charset}`);
   }
 }
 
 /**
- * For the JSON body parser's `verify`, which is given the body's bytes before they are
- * decoded and parsed: refuses a charset other than UTF-8, and a body nested deeper than
- * MAX_BODY_DEPTH. The nesting is counted on the bytes, outside strings, in one pass: UTF-8
- * never uses the bytes of `[ ] { } " \` inside a multi-byte character.
+ * For the JSON body parser's `verify`, given the body's bytes before they are decoded:
+ * refuses a charset other than UTF-8 (the parser would decode UTF-16 too), and notes a body
+ * of no bytes (the parser makes `{}` of it).
  */
-export function checkBody(body: Buffer, charset: string | null): void {
-  if (charset !== null && charset.toLowerCase() !== CHARSET) throw new BodyError('charset.unsupported', `Unsupported charset ${charset}`, { charset });
-  if (depthExceeds(body, MAX_BODY_DEPTH)) throw new BodyError('entity.too.deep', `Request body is nested deeper than ${MAX_BODY_DEPTH} levels`, { limit: MAX_BODY_DEPTH });
+export function checkBodyBytes(req: IncomingMessage, body: Buffer, charset: string | null): void {
+  if (charset !== null && charset.toLowerCase() !== CHARSET) throw new CharsetError(charset);
+  if (body.length === 0) Object.defineProperty(req, EMPTY, { value: true });
 }
 
-function depthExceeds(body: Buffer, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < body.length; i++) {
-    const byte = body[i]!;
-    if (inString) {
-      if (byte === BACKSLASH) i++;
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) inString = true;
-    else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
-      if (++depth > limit) return true;
-    } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) depth--;
+/** After the body parser: a body nested deeper than MAX_BODY_DEPTH answers 400 naming where. */
+export const refuseDeepBody: RequestHandler = (req, _res, next) => {
+  const path = tooDeep(req.body, MAX_BODY_DEPTH);
+  next(path === undefined ? undefined : validationFailed([{ path: ['/body', ...path].join('/'), message: `is nested deeper than ${MAX_BODY_DEPTH} levels` }]));
+};
+
+/**
+ * For an operation whose body the spec requires: no body at all, a body of no bytes (`{}` to
+ * the parser) and `null` answer 400 naming the body, as the original refuses them.
+ */
+export const requireBody: RequestHandler = (req, _res, next) => {
+  const missing = EMPTY in req || req.body === null || (req.body === undefined && bodiless(req));
+  next(missing ? validationFailed([{ path: '/body', message: 'is required', missing: true }]) : undefined);
+};
+
+/** A request whose framing announces no body bytes. */
+function bodiless(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || Number(length) === 0);
+}
+
+interface Level {
+  readonly value: unknown;
+  readonly key: string;
+  readonly depth: number;
+  readonly parent: Level | undefined;
+}
+
+/**
+ * The keys down to the first array or object deeper than `limit`, or undefined. Walks with a
+ * list of its own, not the call stack, so that any depth the parser made is walked.
+ */
+function tooDeep(body: unknown, limit: number): string[] | undefined {
+  const pending: Level[] = [{ value: body, key: '', depth: 1, parent: undefined }];
+  for (let level = pending.pop(); level !== undefined; level = pending.pop()) {
+    const { value, depth } = level;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > limit) return keysOf(level);
+    for (const [key, inner] of Object.entries(value)) if (typeof inner === 'object' && inner !== null) pending.push({ value: inner, key, depth: depth + 1, parent: level });
   }
-  return false;
+  return undefined;
+}
+
+function keysOf(level: Level): string[] {
+  const keys: string[] = [];
+  for (let at: Level | undefined = level; at?.parent !== undefined; at = at.parent) keys.push(at.key);
+  return keys.reverse();
 }

@@ -29,7 +29,7 @@ const cases: Case[] = [
     { name: `a UTF-16 charset on ${path}`, request: { method: 'POST', path, body: '{}', contentType: 'application/json; charset=utf-16' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', says: 'charset utf-16; use utf-8' },
     { name: `a JSON array on ${path}`, request: { method: 'POST', path, body: '[]', contentType: 'application/json' }, status: 400, code: 'VALIDATION_FAILED', says: 'must be object' },
   ]),
-  { name: 'creds with no body', request: { method: 'POST', path: CREDS }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', says: 'no Content-Type' },
+  { name: 'creds with no body', request: { method: 'POST', path: CREDS }, status: 400, code: 'VALIDATION_FAILED', says: 'request body is required' },
   { name: 'creds with a port that is not digits', request: { method: 'POST', path: CREDS, body: json({ ...SEED_CREDENTIALS, stunPort: '34x78' }), contentType: 'application/json' }, status: 400, code: 'VALIDATION_FAILED', says: 'stunPort must be integer, or must be a string' },
   { name: 'creds with port 0', request: { method: 'POST', path: CREDS, body: json({ ...SEED_CREDENTIALS, stunPort: 0 }), contentType: 'application/json' }, status: 400, code: 'VALIDATION_FAILED', says: 'stunPort must be >= 1' },
   { name: 'creds with port 65536', request: { method: 'POST', path: CREDS, body: json({ ...SEED_CREDENTIALS, privateSharedPort: 65536 }), contentType: 'application/json' }, status: 400, code: 'VALIDATION_FAILED', says: 'privateSharedPort must be <= 65535' },

@@ -34,6 +34,22 @@ function post(running: RunningService, path: string, body: Buffer | string, cont
   });
 }
 
+/** A POST with no body and no Content-Type when `body` is undefined. */
+function postMaybe(running: RunningService, path: string, body: string | undefined, contentType: string | undefined): Promise<Answer> {
+  if (body !== undefined) return post(running, path, body, contentType);
+  return new Promise((resolve, reject) => {
+    const { port } = new URL(running.url);
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as Record<string, any> }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** `[[[…]]]` nested `depth` levels deep, around `inner`. */
 const nested = (depth: number, inner = '0') => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
 
@@ -52,13 +68,16 @@ function snapshot(running: RunningService) {
 }
 
 describe('bodies nested deeper than the limit', () => {
-  it.each(BODIES)('are refused on $path with a 400 naming the limit, and change nothing', async ({ path, body }) => {
+  it.each(BODIES)('are refused on $path with a 400 naming the field and the limit, and change nothing', async ({ path, body }) => {
     const running = await startService({ quitOnSessionEnded: false });
     await running.send(APP_READY, NEW_FRAME);
     const before = snapshot(running);
     const answer = await post(running, path, body(nested(5000)));
     expect(answer.status).toBe(400);
-    expect(answer.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', message: `Request body is nested deeper than ${MAX_BODY_DEPTH} levels` });
+    expect(answer.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+    const field = path === EVENTS ? 'payload.x' : 'x';
+    expect(answer.body.message).toMatch(new RegExp(`^${field.replace('.', '\\.')}(\\.0)+ is nested deeper than ${MAX_BODY_DEPTH} levels$`));
+    expect(answer.body.errors).toEqual([{ path: expect.stringMatching(`^/body/${field.replace('.', '/')}/0/`), message: `is nested deeper than ${MAX_BODY_DEPTH} levels` }]);
     expect(snapshot(running)).toEqual(before);
   });
 
@@ -97,6 +116,39 @@ describe('bodies nested deeper than the limit', () => {
     const deep = await post(running, CREDS, deepCredentials(nested(5000)));
     expect(deep.status).toBe(400);
     expect(running.service.session.credentials).toEqual(SEED_CREDENTIALS);
+  });
+});
+
+describe('a missing body', () => {
+  const MISSING = [
+    { name: 'no body at all', body: undefined, contentType: undefined },
+    { name: 'a JSON body of no bytes', body: '', contentType: 'application/json' },
+    { name: 'null', body: 'null', contentType: 'application/json' },
+    { name: 'null between blanks', body: ' null\n', contentType: 'application/json' },
+  ];
+  const cases = [CREDS, END].flatMap((path) => MISSING.map((m) => ({ path, ...m })));
+
+  it.each(cases)('is refused on $path ($name) with 400 naming the body, and changes nothing', async ({ path, body, contentType }) => {
+    const running = await startService({ quitOnSessionEnded: false });
+    await running.send(APP_READY, NEW_FRAME);
+    const before = snapshot(running);
+    const answer = await postMaybe(running, path, body, contentType);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', message: 'request body is required', errors: [{ path: '/body', message: 'is required' }] });
+    if (path === CREDS) expect(answer.body).toMatchObject({ success: false, errorMessage: 'request body is required' });
+    expect(snapshot(running)).toEqual(before);
+  });
+
+  it.each(['3', '"x"', 'true'])('of another JSON value than an object (%s) is refused with 400 naming the body', async (text) => {
+    const running = await startService({ quitOnSessionEnded: false });
+    const answer = await post(running, CREDS, text);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ code: 'VALIDATION_FAILED', message: 'request body must be object' });
+  });
+
+  it('is not needed by endsession when the body is an empty object', async () => {
+    const running = await startService({ quitOnSessionEnded: false });
+    expect(await post(running, END, '{}')).toEqual({ status: 200, body: { sessionStatus: 'AWAITING_RESUME' } });
   });
 });
 
