@@ -8,6 +8,7 @@ import type { SessionState } from './core/machine.js';
 import { Session, type SessionLogger } from './core/session.js';
 import { InflightRequests } from './http/inflight.js';
 import { createHandlers } from './http/all-handlers.js';
+import { guardDescriptors } from './http/descriptors.js';
 import { createFront } from './http/front.js';
 import { specPath } from './http/spec-path.js';
 import { EventStreams } from './http/stream-events.js';
@@ -77,6 +78,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const onExit = options.onExit ?? ((code: number) => process.exit(code));
   const inflight = new InflightRequests();
   let server: Server | undefined;
+  let descriptors: { stop(): void } | undefined;
   const unusedSockets = new Set<Socket>();
   let closing: Promise<void> | undefined;
   let resolveExited!: (code: number) => void;
@@ -129,6 +131,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   function close(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
       agones?.stop();
+      descriptors?.stop();
       streams.closeAll();
       if (!server?.listening) return resolve();
       const s = server;
@@ -157,11 +160,31 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     // Slow or stalled callers lose their connection; the probes never wait behind them.
     s.headersTimeout = settings.headersTimeoutSeconds * 1000;
     s.requestTimeout = settings.requestTimeoutSeconds * 1000;
+    // Node's headersTimeout counts from a connection's first byte: one that never sends any
+    // would hold its descriptor for good. It is closed after the same time. One that has sent
+    // part of a request is left to Node, which answers it 408.
+    const silentTimeoutMs = settings.headersTimeoutSeconds * 1000;
+    const silentTimers = new Map<Socket, NodeJS.Timeout>();
+    const heard = (socket: Socket) => {
+      clearTimeout(silentTimers.get(socket));
+      silentTimers.delete(socket);
+    };
     s.on('connection', (socket: Socket) => {
       unusedSockets.add(socket);
-      socket.once('close', () => unusedSockets.delete(socket));
+      const timer = setTimeout(() => {
+        silentTimers.delete(socket);
+        if (socket.bytesRead === 0) socket.destroy();
+      }, silentTimeoutMs);
+      silentTimers.set(socket, timer.unref());
+      socket.once('close', () => {
+        unusedSockets.delete(socket);
+        heard(socket);
+      });
     });
-    s.on('request', (req: IncomingMessage) => unusedSockets.delete(req.socket));
+    s.on('request', (req: IncomingMessage) => {
+      unusedSockets.delete(req.socket);
+      heard(req.socket);
+    });
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
       s.listen(port, host, () => {
@@ -169,6 +192,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
         resolve();
       });
     });
+    descriptors = guardDescriptors(s, logger, clock);
     const address = s.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host === undefined ? 'localhost' : shownHost}:${address.port}`;
