@@ -152,6 +152,45 @@ describe('a missing body', () => {
   });
 });
 
+/** A GET of `path` exactly as written (no client tidies it), on a connection of its own. */
+function get(running: RunningService, path: string): Promise<{ status: number; contentType: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    const { port } = new URL(running.url);
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, contentType: res.headers['content-type'], text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('paths spelled another way', () => {
+  it.each(['/docs/../package.json', '/docs/package.json', '/docs/a/package.json?v=1'])('%s answers 404 in the shared error shape', async (path) => {
+    const running = await startService();
+    const answer = await get(running, path);
+    expect(answer.status).toBe(404);
+    expect(answer.contentType).toMatch(/^application\/json/);
+    expect(JSON.parse(answer.text)).toEqual({ status: 404, code: 'NOT_FOUND', message: 'No such endpoint; see /docs' });
+  });
+
+  it('are counted in the metrics as the route that answered them, or as unmatched when none did', async () => {
+    const running = await startService();
+    const paths = ['/v1/streaming/ready/', '/V1/STREAMING/READY', '/v1/streaming/Ready', '/v1/streaming/ready//', '/v1/streaming/%72eady', '/v1/streaming/readyx'];
+    const answers = [];
+    for (const path of paths) answers.push({ path, status: (await get(running, path)).status });
+    const metrics = (await get(running, '/metrics')).text;
+    const count = (route: string, status: number) => Number(new RegExp(`^livestream_session_http_requests_total\\{method="GET",route="${route}",status="${status}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    const routed = answers.filter((a) => a.status !== 404);
+    const unmatched = answers.filter((a) => a.status === 404);
+    expect(routed.map((a) => a.path)).toEqual(['/v1/streaming/ready/', '/V1/STREAMING/READY', '/v1/streaming/Ready']);
+    expect(count('/v1/streaming/ready', 503)).toBe(routed.length);
+    expect(count('unmatched', 404)).toBe(unmatched.length);
+  });
+});
+
 describe('an event stream', () => {
   it('skips a dispatched event that cannot be written as JSON, and still sends what follows', async () => {
     const running = await startService({ quitOnSessionEnded: false });
