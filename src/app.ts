@@ -3,11 +3,11 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { SessionLogger } from './core/session.js';
 import { accessRules, type AccessSettings } from './http/access.js';
 import { ERROR_SHAPES } from './http/all-handlers.js';
+import { checkBodyBytes, refuseDeepBody, requireBody } from './http/body.js';
 import { docsRouter } from './http/docs.js';
 import { errorHandler, methodNotAllowed, unknownPath } from './http/errors.js';
 import { deliver, type BodyOf, type Handler, type Handlers, type OperationId, type PathOf, type QueryOf } from './http/handlers.js';
 import { OPERATION_IDS, OPERATIONS, OPERATIONS_BY_PATH } from './http/operations.js';
-import { checkBodyBytes, refuseDeepBody, requireBody } from './http/body.js';
 import type { LoadedSpec } from './http/spec.js';
 import { HANDLER_ANSWERS } from './http/send.js';
 import { noteInvalidUtf8, rejectInvalidUtf8 } from './http/utf8.js';
@@ -25,7 +25,8 @@ export interface AppDependencies {
 
 /**
  * Builds the HTTP app; never listens. Each operation of the spec is one route: its access
- * rule (before any body is read), the body parser, the validator, then its handler.
+ * rule (before any body is read), the body parser and the checks of the body (charset,
+ * nesting, UTF-8, present when required), the validator, then its handler.
  */
 export function createApp({ handlers, spec, logger, access }: AppDependencies): Express {
   const app = express();

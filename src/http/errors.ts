@@ -92,8 +92,6 @@ export function toHttpError(error: unknown, req?: IncomingMessage): HttpError {
       return new HttpError({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: `Unsupported charset ${e.charset}; use utf-8` });
     case 'encoding.unsupported':
       return new HttpError({ status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: `Unsupported Content-Encoding ${e.encoding}; use gzip, deflate, br or none` });
-    case 'entity.too.deep':
-      return new HttpError({ status: 400, code: 'VALIDATION_FAILED', message: `Request body is nested deeper than ${e.limit} levels`, errors: [{ path: '/body', message: `is nested deeper than ${e.limit} levels` }] });
     case 'request.aborted':
       return new HttpError({ status: 400, code: 'VALIDATION_FAILED', message: 'Request body was not received whole' });
     case 'request.size.invalid':
