@@ -8,7 +8,7 @@ import type { SessionState } from './core/machine.js';
 import { Session, type SessionLogger } from './core/session.js';
 import { InflightRequests } from './http/inflight.js';
 import { createHandlers } from './http/all-handlers.js';
-import { guardDescriptors } from './http/descriptors.js';
+import { closeSilentConnections, guardDescriptors } from './http/descriptors.js';
 import { createFront } from './http/front.js';
 import { specPath } from './http/spec-path.js';
 import { EventStreams } from './http/stream-events.js';
@@ -160,31 +160,12 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     // Slow or stalled callers lose their connection; the probes never wait behind them.
     s.headersTimeout = settings.headersTimeoutSeconds * 1000;
     s.requestTimeout = settings.requestTimeoutSeconds * 1000;
-    // Node's headersTimeout counts from a connection's first byte: one that never sends any
-    // would hold its descriptor for good. It is closed after the same time. One that has sent
-    // part of a request is left to Node, which answers it 408.
-    const silentTimeoutMs = settings.headersTimeoutSeconds * 1000;
-    const silentTimers = new Map<Socket, NodeJS.Timeout>();
-    const heard = (socket: Socket) => {
-      clearTimeout(silentTimers.get(socket));
-      silentTimers.delete(socket);
-    };
+    closeSilentConnections(s, settings.headersTimeoutSeconds * 1000);
     s.on('connection', (socket: Socket) => {
       unusedSockets.add(socket);
-      const timer = setTimeout(() => {
-        silentTimers.delete(socket);
-        if (socket.bytesRead === 0) socket.destroy();
-      }, silentTimeoutMs);
-      silentTimers.set(socket, timer.unref());
-      socket.once('close', () => {
-        unusedSockets.delete(socket);
-        heard(socket);
-      });
+      socket.once('close', () => unusedSockets.delete(socket));
     });
-    s.on('request', (req: IncomingMessage) => {
-      unusedSockets.delete(req.socket);
-      heard(req.socket);
-    });
+    s.on('request', (req: IncomingMessage) => unusedSockets.delete(req.socket));
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
       s.listen(port, host, () => {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../core/clock.js';
 
 /**
@@ -52,6 +53,29 @@ export function guardDescriptors(server: Server, logger: DescriptorsLogger, cloc
       quiet = undefined;
     },
   };
+}
+
+/**
+ * Closes a connection that has sent no byte `ms` after it opened. Node's headersTimeout
+ * counts from a connection's first byte: one that never sends any would hold its descriptor
+ * for good. One that has sent part of a request is left to Node, which answers it 408; one
+ * whose request came is left alone (keep-alive and event streams have their own rules).
+ */
+export function closeSilentConnections(server: Server, ms: number): void {
+  const timers = new Map<Socket, NodeJS.Timeout>();
+  const heard = (socket: Socket) => {
+    clearTimeout(timers.get(socket));
+    timers.delete(socket);
+  };
+  server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => {
+      timers.delete(socket);
+      if (socket.bytesRead === 0) socket.destroy();
+    }, ms);
+    timers.set(socket, timer.unref());
+    socket.once('close', () => heard(socket));
+  });
+  server.on('request', (req: IncomingMessage) => heard(req.socket));
 }
 
 /** The soft limit on open files (Linux), or undefined when it is unknown or unlimited. */
