@@ -61,6 +61,7 @@ export const operations = {
         path: '/v1/streaming/ready',
         security: [],
         headers: [],
+        bodyRequired: false,
         hasInput: false,
         localOnly: false
     },
@@ -69,6 +70,7 @@ export const operations = {
         path: '/v1/streaming/ready',
         security: [],
         headers: [],
+        bodyRequired: false,
         hasInput: false,
         localOnly: false
     },
@@ -77,6 +79,7 @@ export const operations = {
         path: '/v1/streaming/startup',
         security: [],
         headers: [],
+        bodyRequired: false,
         hasInput: false,
         localOnly: false
     },
@@ -85,6 +88,7 @@ export const operations = {
         path: '/v1/streaming/startup',
         security: [],
         headers: [],
+        bodyRequired: false,
         hasInput: false,
         localOnly: false
     },
@@ -95,6 +99,7 @@ export const operations = {
             'bearerAuth'
         ],
         headers: [],
+        bodyRequired: true,
         hasInput: true,
         localOnly: false
     },
@@ -105,6 +110,7 @@ export const operations = {
             'bearerAuth'
         ],
         headers: [],
+        bodyRequired: true,
         hasInput: true,
         localOnly: false
     },
@@ -117,6 +123,7 @@ export const operations = {
         headers: [
             'Last-Event-ID'
         ],
+        bodyRequired: false,
         hasInput: false,
         localOnly: true
     },
@@ -127,6 +134,7 @@ export const operations = {
             'bearerAuth'
         ],
         headers: [],
+        bodyRequired: true,
         hasInput: true,
         localOnly: true
     },
@@ -135,6 +143,7 @@ export const operations = {
         path: '/v1/streaming/status',
         security: [],
         headers: [],
+        bodyRequired: false,
         hasInput: false,
         localOnly: false
     },
@@ -143,6 +152,7 @@ export const operations = {
         path: '/metrics',
         security: [],
         headers: [],
+        bodyRequired: false,
         hasInput: false,
         localOnly: false
     }

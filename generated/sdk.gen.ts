@@ -88,13 +88,13 @@ export const setCredentials = <ThrowOnError extends boolean = false>(options: Op
  * With `quitOnSessionEnded`, the service exits after this answer has been sent.
  *
  */
-export const endSession = <ThrowOnError extends boolean = false>(options?: Options<EndSessionData, ThrowOnError>) => (options?.client ?? client).post<EndSessionResponses, EndSessionErrors, ThrowOnError>({
+export const endSession = <ThrowOnError extends boolean = false>(options: Options<EndSessionData, ThrowOnError>) => (options.client ?? client).post<EndSessionResponses, EndSessionErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/streaming/endsession',
     ...options,
     headers: {
         'Content-Type': 'application/json',
-        ...options?.headers
+        ...options.headers
     }
 });
 

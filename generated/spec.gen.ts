@@ -225,7 +225,7 @@ export const openApiDocument = {
                         }
                     },
                     400: {
-                        description: 'The body is not valid JSON, does not match the schema, or holds credentials a WebRTC stack would refuse.',
+                        description: 'The body is missing (no body, or `null`), is not valid JSON, is nested deeper than 64 levels, does not match the schema, or holds credentials a WebRTC stack would refuse.',
                         content: {
                             'application/json': {
                                 schema: {
@@ -341,7 +341,7 @@ export const openApiDocument = {
                     }
                 ],
                 requestBody: {
-                    required: false,
+                    required: true,
                     content: {
                         'application/json': {
                             schema: {
@@ -369,7 +369,7 @@ export const openApiDocument = {
                         }
                     },
                     400: {
-                        description: 'The body is not valid JSON or does not match the schema.',
+                        description: 'The body is missing (no body, or `null`; send `{}` for none of the fields), is not valid JSON, is nested deeper than 64 levels, or does not match the schema.',
                         content: {
                             'application/json': {
                                 schema: {
@@ -503,7 +503,7 @@ export const openApiDocument = {
                         }
                     },
                     400: {
-                        description: 'Not valid JSON, or not a known event name (the message lists the known ones).',
+                        description: 'Not valid JSON, nested deeper than 64 levels, or not a known event name (the message lists the known ones).',
                         content: {
                             'application/json': {
                                 schema: {

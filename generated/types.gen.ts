@@ -438,7 +438,7 @@ export type SetCredentialsData = {
 
 export type SetCredentialsErrors = {
     /**
-     * The body is not valid JSON, does not match the schema, or holds credentials a WebRTC stack would refuse.
+     * The body is missing (no body, or `null`), is not valid JSON, is nested deeper than 64 levels, does not match the schema, or holds credentials a WebRTC stack would refuse.
      */
     400: CredentialsRejection;
     /**
@@ -471,7 +471,7 @@ export type SetCredentialsResponses = {
 export type SetCredentialsResponse = SetCredentialsResponses[keyof SetCredentialsResponses];
 
 export type EndSessionData = {
-    body?: EndSessionRequest;
+    body: EndSessionRequest;
     path?: never;
     query?: never;
     url: '/v1/streaming/endsession';
@@ -479,7 +479,7 @@ export type EndSessionData = {
 
 export type EndSessionErrors = {
     /**
-     * The body is not valid JSON or does not match the schema.
+     * The body is missing (no body, or `null`; send `{}` for none of the fields), is not valid JSON, is nested deeper than 64 levels, or does not match the schema.
      */
     400: ErrorResponse;
     /**
@@ -560,7 +560,7 @@ export type SendEventData = {
 
 export type SendEventErrors = {
     /**
-     * Not valid JSON, or not a known event name (the message lists the known ones).
+     * Not valid JSON, nested deeper than 64 levels, or not a known event name (the message lists the known ones).
      */
     400: ErrorResponse;
     /**

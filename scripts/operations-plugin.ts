@@ -2,7 +2,8 @@
 // - `Operations`, a type mapping each operationId to the request and answer types the
 //   typescript plugin generated for it (the server's handlers are typed from it), and
 // - `operations`, what the server needs of each operation at run time (method, path,
-//   security, header parameters, x-local-only), so that it never parses the spec to route.
+//   security, header parameters, whether a body is required, x-local-only), so that it
+//   never parses the spec to route.
 import { $, definePluginConfig } from '@hey-api/openapi-ts';
 
 type Role = 'data' | 'responses' | 'errors';
@@ -13,7 +14,7 @@ interface RawOperation {
   operationId: string;
   security?: Array<Record<string, unknown>>;
   parameters?: Array<{ in: string; name: string }>;
-  requestBody?: unknown;
+  requestBody?: { required?: boolean };
   'x-local-only'?: boolean;
 }
 
@@ -55,6 +56,7 @@ function handler({ plugin }: { plugin: PluginApi }): void {
         path,
         security: schemesOf(operation, spec),
         headers: (operation.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name),
+        bodyRequired: operation.requestBody?.required === true,
         hasInput: operation.requestBody !== undefined || (operation.parameters ?? []).some((p) => p.in === 'query' || p.in === 'path'),
         localOnly: operation['x-local-only'] === true,
       };

@@ -1,7 +1,9 @@
+import type { IncomingMessage } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import type { SessionLogger } from './core/session.js';
 import { accessRules, type AccessSettings } from './http/access.js';
 import { ERROR_SHAPES } from './http/all-handlers.js';
+import { checkBodyBytes, refuseDeepBody, requireBody } from './http/body.js';
 import { docsRouter } from './http/docs.js';
 import { errorHandler, methodNotAllowed, unknownPath } from './http/errors.js';
 import { deliver, type BodyOf, type Handler, type Handlers, type OperationId, type PathOf, type QueryOf } from './http/handlers.js';
@@ -23,18 +25,24 @@ export interface AppDependencies {
 
 /**
  * Builds the HTTP app; never listens. Each operation of the spec is one route: its access
- * rule (before any body is read), the body parser, the validator, then its handler.
+ * rule (before any body is read), the body parser and the checks of the body (charset,
+ * nesting, UTF-8, present when required), the validator, then its handler.
  */
 export function createApp({ handlers, spec, logger, access }: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(docsRouter(spec));
-  const json = [express.json({ limit: BODY_LIMIT_BYTES, verify: noteInvalidUtf8 }), rejectInvalidUtf8];
+  const verify = (req: IncomingMessage, res: unknown, body: Buffer, charset: string | null) => {
+    checkBodyBytes(req, body, charset);
+    noteInvalidUtf8(req, res, body);
+  };
+  // Any JSON value is parsed (not only objects and arrays), so that the validator names what is wrong with it.
+  const json = [express.json({ limit: BODY_LIMIT_BYTES, strict: false, verify }), refuseDeepBody, rejectInvalidUtf8];
   const validator = requestValidator(spec.document);
   const mount = <K extends OperationId>(id: K) => {
     const { path, method } = OPERATIONS[id];
-    app.route(path)[method](operationOf(id), ...accessRules(OPERATIONS[id], access), json, validator);
+    app.route(path)[method](operationOf(id), ...accessRules(OPERATIONS[id], access), json, OPERATIONS[id].bodyRequired ? [requireBody] : [], validator);
     app.route(path)[method]<PathOf<K>, unknown, BodyOf<K>, QueryOf<K>>(route(handlers[id]));
   };
   // HEAD routes first: Express lets a GET route answer HEAD too, before a later HEAD route could.

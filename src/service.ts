@@ -8,6 +8,7 @@ import type { SessionState } from './core/machine.js';
 import { Session, type SessionLogger } from './core/session.js';
 import { InflightRequests } from './http/inflight.js';
 import { createHandlers } from './http/all-handlers.js';
+import { closeSilentConnections, guardDescriptors } from './http/descriptors.js';
 import { createFront } from './http/front.js';
 import { specPath } from './http/spec-path.js';
 import { EventStreams } from './http/stream-events.js';
@@ -78,6 +79,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const onExit = options.onExit ?? ((code: number) => process.exit(code));
   const inflight = new InflightRequests();
   let server: Server | undefined;
+  let descriptors: { stop(): void } | undefined;
   const unusedSockets = new Set<Socket>();
   let closing: Promise<void> | undefined;
   let resolveExited!: (code: number) => void;
@@ -130,6 +132,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   function close(): Promise<void> {
     closing ??= new Promise<void>((resolve) => {
       agones?.stop();
+      descriptors?.stop();
       streams.closeAll();
       if (!server?.listening) return resolve();
       const s = server;
@@ -158,6 +161,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     // Slow or stalled callers lose their connection; the probes never wait behind them.
     s.headersTimeout = settings.headersTimeoutSeconds * 1000;
     s.requestTimeout = settings.requestTimeoutSeconds * 1000;
+    closeSilentConnections(s, settings.headersTimeoutSeconds * 1000);
     s.on('connection', (socket: Socket) => {
       unusedSockets.add(socket);
       socket.once('close', () => unusedSockets.delete(socket));
@@ -170,6 +174,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
         resolve();
       });
     });
+    descriptors = guardDescriptors(s, logger, clock);
     const address = s.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host === undefined ? 'localhost' : shownHost}:${address.port}`;

@@ -165,7 +165,8 @@ export class Session {
     // Effects run before readiness listeners hear of the change, so a listener that
     // re-enters (ends the session, say) never finds an effect of this step still to come.
     for (const effect of result.effects) this.#run(effect);
-    for (const listener of [...this.#stepListeners]) listener({ before, after: result.state, input, now });
+    const record = { before, after: result.state, input, now };
+    for (const listener of [...this.#stepListeners]) this.#call(() => listener(record), 'step listener failed');
     this.#notifyReadiness();
     return result;
   }
@@ -176,7 +177,19 @@ export class Session {
     const previous = this.#readiness;
     this.options.logger.info({ from: previous.reason, to: now.reason, statusMessage: now.statusMessage }, 'readiness changed');
     this.#readiness = now;
-    for (const listener of [...this.#readinessListeners]) listener(now, previous);
+    for (const listener of [...this.#readinessListeners]) this.#call(() => listener(now, previous), 'readiness listener failed');
+  }
+
+  /**
+   * Runs a listener; one that throws is logged and does not stop the others (the event
+   * streams, the probe's answer, the metrics) nor fail the step that has already happened.
+   */
+  #call(listener: () => void, msg: string): void {
+    try {
+      listener();
+    } catch (err) {
+      this.options.logger.error({ err }, msg);
+    }
   }
 
   #run(effect: Effect): void {

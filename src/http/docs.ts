@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { methodNotAllowed } from './errors.js';
+import { methodNotAllowed, notFound } from './errors.js';
 import type { LoadedSpec } from './spec.js';
 
 /** The docs page and the spec beside it, outside the validated paths. */
@@ -15,6 +15,8 @@ export function docsRouter(spec: LoadedSpec): Router {
   router.get('/openapi.json', (_req, res) => {
     res.json(spec.document);
   });
+  // Swagger UI answers any path ending in /package.json with a plain-text 404: ours is JSON, as every error.
+  router.use('/docs', (req, _res, next) => next(req.path.endsWith('/package.json') ? notFound() : undefined));
   router.use('/docs', swaggerUiOnFirstUse(spec));
   return router;
 }

@@ -4,7 +4,7 @@ import { toBoolean } from './lenient.js';
 
 /** `POST /v1/streaming/endsession`: ends the session or opens its resume window. */
 export function endSession(session: Session, logger: SessionLogger): Handler<'endSession'> {
-  return ({ body = {} }) => {
+  return ({ body }) => {
     const request = { sessionId: body.sessionId ?? undefined, gracefulShutdown: toBoolean(body.gracefulShutdown) };
     const sessionStatus = session.endSession(request);
     logger.info({ sessionId: request.sessionId ?? null, gracefulShutdown: request.gracefulShutdown ?? false, sessionStatus }, 'endsession');

@@ -11,6 +11,8 @@ export interface OperationSpec {
   readonly security: readonly string[];
   /** Its header parameters, by their names in the spec. */
   readonly headers: readonly string[];
+  /** Its request body is `required`: a request without one (or with `null`) is refused. */
+  readonly bodyRequired: boolean;
   /** It declares a body, a query or a path parameter: the validator must see the request. */
   readonly hasInput: boolean;
   /** `x-local-only`: callers on this machine only, unless they carry the access token. */

@@ -33,7 +33,7 @@ export class RequestOutcomes {
 
   /** `byHandler`: the operation's handler gave this answer (it is one the spec declares). */
   record(method: string, path: string, status: number, started: bigint, byHandler: boolean): void {
-    this.metrics.countRequest(method, OPERATIONS_BY_PATH.has(path) ? path : 'unmatched', status);
+    this.metrics.countRequest(method, routeOf(path), status);
     const normal = status < 400 || (byHandler && status >= 500);
     if (normal && this.logger.isLevelEnabled?.('debug') === false) return;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -42,6 +42,18 @@ export class RequestOutcomes {
     else if (status < 500) this.logger.info(line, 'request');
     else this.logger.error(line, 'request');
   }
+}
+
+/** The spec paths by their lower-case spelling. */
+const ROUTES = new Map([...OPERATIONS_BY_PATH.keys()].map((path) => [path.toLowerCase(), path]));
+
+/**
+ * The spec path a request reaches, or "unmatched": as Express routes, in any letter case and
+ * with one trailing slash or none, so that the count names the route that answered.
+ */
+function routeOf(path: string): string {
+  const key = path.toLowerCase();
+  return ROUTES.get(key.length > 1 && key.endsWith('/') ? key.slice(0, -1) : key) ?? 'unmatched';
 }
 
 function pathOf(url: string | undefined): string {

@@ -113,7 +113,10 @@ export class EventStreams {
         return this.#close(res);
       }
       if (res.writableLength > MAX_UNSENT_BYTES) return;
-      res.write(message(next));
+      const text = message(next);
+      // An event that cannot be written (bodies are bounded so that none is) is skipped, never retried: it must not stop the ones after it.
+      if (text === undefined) this.logger.warn({ event: next.event, id: next.id }, 'event not sent on the event stream: it could not be written as JSON');
+      else res.write(text);
       stream.sent = next.id;
     }
     if (stream.readinessDue) {
@@ -137,10 +140,17 @@ const format = ({ sseId, event, data }: LoggedEvent) => `id: ${sseId}\nevent: ${
 
 const texts = new WeakMap<LoggedEvent, string>();
 
-/** A kept event as Server-Sent Events text, made once however many streams it goes to. */
-function message(event: LoggedEvent): string {
+/** A kept event as Server-Sent Events text, made once however many streams it goes to; undefined if it cannot be. */
+function message(event: LoggedEvent): string | undefined {
   let text = texts.get(event);
-  if (text === undefined) texts.set(event, (text = format(event)));
+  if (text === undefined) {
+    try {
+      text = format(event);
+    } catch {
+      return undefined;
+    }
+    texts.set(event, text);
+  }
   return text;
 }
 

@@ -339,6 +339,30 @@ describe('readiness-change listeners', () => {
     bus.emit(NEW_FRAME, {});
     expect(listener).toHaveBeenCalledTimes(1);
   });
+
+  it('that throw are logged and stop neither the listeners after them nor the step', () => {
+    const bus = createKitEventBus();
+    const errors: string[] = [];
+    const logger = { ...silent, error: (_obj: object, msg?: string) => void errors.push(msg ?? '') };
+    const session = new Session({ settings: settingsWith({ quitOnSessionEnded: false }), clock: new FakeClock(0), bus, onQuit: () => {}, logger });
+    const after: string[] = [];
+    const steps: string[] = [];
+    session.onReadinessChange(() => {
+      throw new RangeError('Maximum call stack size exceeded');
+    });
+    session.onReadinessChange((r) => after.push(r.reason));
+    session.onStep(() => {
+      throw new Error('a step listener failed');
+    });
+    session.onStep(({ input }) => steps.push(input.type));
+    bus.emit(APP_READY, {});
+    bus.emit(NEW_FRAME, {});
+    expect(session.endSession({ gracefulShutdown: true })).toBe('COMPLETE');
+    expect(after).toEqual(['RTX_NOT_READY', 'READY_FOR_CONNECTION']);
+    expect(steps).toEqual(['appReady', 'newFrame', 'endSession']);
+    expect(errors).toContain('readiness listener failed');
+    expect(errors).toContain('step listener failed');
+  });
 });
 
 describe('a handler that re-enters the session', () => {

@@ -6,8 +6,8 @@ import { EventStreamReader } from '../support/sse.js';
 
 afterEach(stopServices);
 
-async function end(running: RunningService, body?: { sessionId?: string | null; gracefulShutdown?: boolean | null }) {
-  const { response, data } = await endSession({ client: running.client, ...(body ? { body } : {}) });
+async function end(running: RunningService, body: { sessionId?: string | null; gracefulShutdown?: boolean | null }) {
+  const { response, data } = await endSession({ client: running.client, body });
   expect(response.status).toBe(200);
   return data!.sessionStatus;
 }
@@ -46,9 +46,9 @@ describe('POST /v1/streaming/endsession', () => {
     expect(ended).toEqual([{ sessionId: null, cause: 'RESUME_DISABLED' }]);
   });
 
-  it('accepts a call with no body at all, as a non-graceful end', async () => {
+  it('takes an empty object as a non-graceful end', async () => {
     const running = await startService({ quitOnSessionEnded: false });
-    expect(await end(running)).toBe('AWAITING_RESUME');
+    expect(await end(running, {})).toBe('AWAITING_RESUME');
   });
 
   it('is resumed by a client connecting: the next end opens a new window', async () => {

@@ -93,10 +93,16 @@ class EndSession implements Command {
   constructor(readonly body: EndSessionRequest | undefined) {}
   check = (m: Readonly<SessionModel>) => !m.quitting;
   async run(model: SessionModel, real: Real) {
-    const expected = model.endSession(this.body);
-    const { response, data } = await endSession({ client: real.running.client, ...(this.body ? { body: this.body } : {}) });
-    expect(response.status).toBe(200);
-    expect(data).toEqual({ sessionStatus: expected });
+    if (this.body === undefined) {
+      // Refused, as the original refuses it, and nothing changes.
+      const { response } = await real.running.client.request({ method: 'POST', url: '/v1/streaming/endsession' });
+      expect(response.status).toBe(400);
+    } else {
+      const expected = model.endSession(this.body);
+      const { response, data } = await endSession({ client: real.running.client, body: this.body });
+      expect(response.status).toBe(200);
+      expect(data).toEqual({ sessionStatus: expected });
+    }
     await compare(model, real);
   }
   toString = () => `endsession(${this.body === undefined ? 'no body' : JSON.stringify(this.body)})`;

@@ -40,8 +40,10 @@ export class CliProcess {
   readonly child: ChildProcess;
   #lineWaiters: Array<() => void> = [];
 
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `under`: a command that runs the CLI in its place (`prlimit --nofile=64`, say). */
+  constructor(args: string[], env: Record<string, string> = {}, under: string[] = []) {
+    const [command, ...rest] = [...under, process.execPath, CLI, ...args];
+    this.child = spawn(command!, rest, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.on('data', (chunk) => this.#append('stdout', String(chunk)));
     this.child.stderr!.on('data', (chunk) => this.#append('stderr', String(chunk)));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
