@@ -39,17 +39,21 @@ COPY --from=build /app/dist dist
 COPY package.json openapi.yaml ./
 RUN ln -s /app/dist/src/main.js /usr/local/bin/livestream-session
 # Node's module compile cache, made here, read at every start (the root filesystem may be
-# read-only then: Node reads the cache and skips writing it). The service is started once,
-# serves a probe (which loads the HTTP layer) and is stopped, so the cache holds every module
-# a running service loads.
+# read-only then: Node reads the cache and skips writing it). Node keeps one cache per user
+# id, so it is made as the user the image runs as, 1000: the service is started once, serves
+# a probe and a credentials request (which loads the HTTP layer) and is stopped.
 ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
-RUN node -e " \
+RUN mkdir /app/.node-compile-cache && chown 1000:1000 /app/.node-compile-cache \
+  && setpriv --reuid=1000 --regid=1000 --clear-groups node -e " \
   const { spawn } = require('node:child_process'); \
   const service = spawn('livestream-session', ['--simulate'], { stdio: 'ignore' }); \
-  const poll = () => fetch('http://127.0.0.1:8011/v1/streaming/ready').then((r) => r.status === 200 ? service.kill('SIGTERM') : setTimeout(poll, 100), () => setTimeout(poll, 100)); \
+  const url = 'http://127.0.0.1:8011/v1/streaming/'; \
+  const creds = () => fetch(url + 'creds', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stunIp: '127.0.0.1', stunPort: 3478, username: 'u', password: 'p' }) }); \
+  const poll = () => fetch(url + 'ready').then((r) => r.status === 200 ? creds().then(() => service.kill('SIGTERM')) : setTimeout(poll, 100), () => setTimeout(poll, 100)); \
   poll(); service.on('exit', (code) => process.exit(code)); \
   setTimeout(() => { service.kill('SIGKILL'); process.exit(1); }, 60000).unref();" \
-  && test -n "$(ls -A /app/.node-compile-cache)" && chmod -R a+rX /app/.node-compile-cache
+  && test -n "$(ls -A /app/.node-compile-cache/*-1000)" \
+  && chown -R root:root /app/.node-compile-cache && chmod -R a+rX,go-w /app/.node-compile-cache
 USER 1000:1000
 EXPOSE 8011
 # The start-up probe: answers 200 as soon as the service listens, whatever the app does.
