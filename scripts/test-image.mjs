@@ -113,7 +113,7 @@ async function baseImage(engine) {
     throw new Error(`cannot pull ${base} (${pulled.stderr.trim()}) and cannot make it here (${engine.name === 'podman' ? `${maker} is missing` : 'make-base-image needs podman'})`);
   }
   say(`base image ${base}: cannot be pulled (${pulled.stderr.trim().split('\n').pop()}); making it with ${maker} ${major}`);
-  const made = spawnSync(maker, [major], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const made = spawnSync('bash', [maker, major], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (made.status !== 0 || !present()) throw new Error(`${maker} ${major} failed (exit ${made.status})`);
 }
 
