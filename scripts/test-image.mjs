@@ -1,6 +1,7 @@
 // npm run test:image: the container images as NVCF and Kubernetes run them. With docker, or
 // podman, whichever engine answers on this machine:
-//   0. the base image (node:<NODE_MAJOR>-bookworm-slim, the major from the Dockerfile): used
+//   0. the base image (node:<NODE_MAJOR>-bookworm-slim, the major from the Dockerfile, or from
+//      NODE_MAJOR in the environment to try another Node line): used
 //      if present, else pulled, else (podman, no registry in reach) made locally by
 //      ../shared/containers/make-base-image <major>;
 //   1. builds the service's image (Dockerfile) and examples/webrtc-app's image FROM it;
@@ -40,7 +41,7 @@ try {
   const engine = detectEngine();
   say(`engine: ${engine.name} (${engine.command} ${engine.global.join(' ')})`.trimEnd());
   await baseImage(engine);
-  build(engine, 'the service image', SERVICE_IMAGE, ['.']);
+  build(engine, `the service image (Node ${nodeMajor()})`, SERVICE_IMAGE, ['--build-arg', `NODE_MAJOR=${nodeMajor()}`, '.']);
   build(engine, 'the example image', APP_IMAGE, ['--build-arg', `SERVICE_IMAGE=${SERVICE_IMAGE}`, '-f', 'examples/webrtc-app/Dockerfile', '.']);
   for (const image of [SERVICE_IMAGE, APP_IMAGE]) {
     const bytes = Number(engine.output(['image', 'inspect', '--format', '{{.Size}}', image]).trim());
@@ -100,8 +101,7 @@ function podmanLimits() {
 
 /** The Dockerfile's base image: there already, pulled, or (podman only) made from Debian's archive. */
 async function baseImage(engine) {
-  const major = /^ARG NODE_MAJOR=(\d+)$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
-  if (!major) throw new Error('the Dockerfile has no ARG NODE_MAJOR=<major>');
+  const major = nodeMajor();
   const base = `node:${major}-bookworm-slim`;
   const present = () => engine.succeeds(['image', 'inspect', base]);
   if (present()) return say(`base image ${base}: present`);
@@ -115,6 +115,13 @@ async function baseImage(engine) {
   say(`base image ${base}: cannot be pulled (${pulled.stderr.trim().split('\n').pop()}); making it with ${maker} ${major}`);
   const made = spawnSync('bash', [maker, major], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (made.status !== 0 || !present()) throw new Error(`${maker} ${major} failed (exit ${made.status})`);
+}
+
+/** The Node major of the images: NODE_MAJOR from the environment (to try another line), else the Dockerfile's. */
+function nodeMajor() {
+  const major = process.env.NODE_MAJOR ?? /^ARG NODE_MAJOR=(\d+)$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+  if (!/^\d+$/.test(major ?? '')) throw new Error(`no Node major: set NODE_MAJOR or give the Dockerfile ARG NODE_MAJOR=<major> (got ${major})`);
+  return major;
 }
 
 function build(engine, what, tag, args) {
