@@ -7,7 +7,9 @@
 # container while the service still waits for the app to stop.)
 #
 # Node: an LTS line with security fixes. NODE_MAJOR pins the major; the image is tested on it.
-ARG NODE_MAJOR=24
+# 26 is the active LTS, with fixes until 2029-04-30 (24's end on 2028-04-30); the image builds,
+# runs and passes the same tests on both, and 26 costs 24 MB more.
+ARG NODE_MAJOR=26
 
 # 1. Compile TypeScript with the dev dependencies.
 FROM node:${NODE_MAJOR}-bookworm-slim AS build
