@@ -33,9 +33,13 @@ describe('the Dockerfile', () => {
     for (const from of instructions.filter((l) => l.startsWith('FROM '))) expect(from).toMatch(/^FROM node:\$\{NODE_MAJOR\}-bookworm-slim\b/);
   });
 
-  it('says to run it with a stop timeout above appStopGraceSeconds', () => {
-    const timeout = Number(/--stop-timeout (\d+)/.exec(dockerfile)?.[1]);
-    expect(timeout).toBeGreaterThan(DEFAULT_SETTINGS.appStopGraceSeconds);
+  it('is run, wherever the docs show a run command, with a stop timeout above appStopGraceSeconds', () => {
+    // Docker's and podman's default, 10 s, would SIGKILL the container while the service still
+    // waits for the app to stop.
+    const files = ['Dockerfile', 'examples/webrtc-app/Dockerfile', 'README.md', 'docs/deploying.md'];
+    const runs = files.flatMap((file) => [...read(file).matchAll(/\b(?:docker|podman) run (?:-[^\n`]*|livestream[^\n`]*)/g)].map((m) => `${file}: ${m[0]}`));
+    expect(runs.length).toBeGreaterThanOrEqual(4);
+    for (const run of runs) expect(Number(/--stop-timeout (\d+)/.exec(run)?.[1]), run).toBeGreaterThan(DEFAULT_SETTINGS.appStopGraceSeconds);
   });
 
   it('probes start-up on the start-up endpoint', () => {
