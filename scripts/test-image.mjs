@@ -246,8 +246,17 @@ async function realSession(engine) {
   }, () => logs(engine, name));
 
   const page = await browser.newPage();
+  const console_ = [];
+  page.on('console', (m) => console_.push(`${m.type()}: ${m.text()}`));
   await page.goto(`http://127.0.0.1:${appPort}/`);
-  await page.waitForFunction(() => document.querySelector('video').getVideoPlaybackQuality().totalVideoFrames >= 30, null, { timeout: 60_000 });
+  try {
+    await page.waitForFunction(() => document.querySelector('video').getVideoPlaybackQuality().totalVideoFrames >= 30, null, { timeout: 60_000 });
+  } catch (error) {
+    const seen = await page
+      .evaluate(() => ({ status: document.querySelector('#status').textContent, frames: document.querySelector('video').getVideoPlaybackQuality().totalVideoFrames, connection: window.viewer?.connectionState }))
+      .catch((e) => e.message);
+    throw new Error(`Chromium decoded no video: ${error.message}\npage: ${JSON.stringify(seen)}\nconsole: ${console_.join('\n')}\n--- coturn:\n${coturn.output.slice(-3000)}\n--- container log:\n${logs(engine, name)}`);
+  }
   const pair = await page.evaluate(async () => {
     const stats = [];
     (await window.viewer.getStats()).forEach((s) => stats.push(s));
