@@ -4,6 +4,8 @@
 #   chromium (/usr/bin/chromium)    the browser tests, driven by playwright-core
 #   coturn   (/usr/bin/turnserver)  the TURN server of the relay test
 #   ffmpeg   (/usr/bin/ffmpeg)      a video source for streaming applications
+#   podman, runc (/usr/bin/podman, /usr/sbin/runc)  build and run the images (npm run test:image)
+#   mmdebstrap (/usr/bin/mmdebstrap) makes the Node base image where no registry can be reached
 # Runs apt-get (once: one update, one install) only for what is missing; CI runs this as root.
 # Exits non-zero if anything is still missing afterwards.
 set -euo pipefail
@@ -12,6 +14,9 @@ TOOLS=(
   "chromium /usr/bin/chromium"
   "coturn /usr/bin/turnserver"
   "ffmpeg /usr/bin/ffmpeg"
+  "podman /usr/bin/podman"
+  "runc /usr/sbin/runc"
+  "mmdebstrap /usr/bin/mmdebstrap"
 )
 
 missing=()

@@ -13,19 +13,33 @@ describe('the Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   const instructions = dockerfile.split('\n').filter((l) => /^[A-Z]+\s/.test(l));
 
-  it('builds in stages and runs compiled JavaScript as a non-root user', () => {
+  it('builds in stages and runs compiled JavaScript as a numeric non-root user (which Kubernetes can check)', () => {
     expect(instructions.filter((l) => l.startsWith('FROM ')).length).toBeGreaterThanOrEqual(2);
     const lastUser = instructions.filter((l) => l.startsWith('USER ')).at(-1);
-    expect(lastUser).toBeDefined();
-    expect(lastUser).not.toMatch(/USER\s+(root|0)\b/);
-    expect(instructions.find((l) => l.startsWith('ENTRYPOINT '))).toContain(`/app/${pkg.bin['livestream-session']}`);
+    expect(lastUser).toMatch(/^USER [1-9]\d*:\d+$/);
+    // The command on PATH is the package's bin, which the build makes executable.
+    expect(dockerfile).toContain(`ln -s /app/${pkg.bin['livestream-session']} /usr/local/bin/livestream-session`);
     expect(dockerfile).toMatch(/^ENTRYPOINT \[/m); // exec form: signals reach the service
     expect(dockerfile).toContain(`EXPOSE ${DEFAULT_SETTINGS.port}`);
   });
 
   it('runs the service under tini, which as PID 1 reaps what the application leaves behind', () => {
     expect(dockerfile).toMatch(/apt-get install[^\n]*\btini\b/);
-    expect(instructions.find((l) => l.startsWith('ENTRYPOINT '))).toMatch(/^ENTRYPOINT \["tini", "--", "node", /);
+    expect(instructions.find((l) => l.startsWith('ENTRYPOINT '))).toBe('ENTRYPOINT ["tini", "--", "livestream-session"]');
+  });
+
+  it('runs on a Node LTS line with years of security fixes ahead (24 until 2028-04-30, 26 until 2029-04-30)', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_MAJOR=(24|26)$/m);
+    for (const from of instructions.filter((l) => l.startsWith('FROM '))) expect(from).toMatch(/^FROM node:\$\{NODE_MAJOR\}-bookworm-slim\b/);
+  });
+
+  it('is run, wherever the docs show a run command, with a stop timeout above appStopGraceSeconds', () => {
+    // Docker's and podman's default, 10 s, would SIGKILL the container while the service still
+    // waits for the app to stop.
+    const files = ['Dockerfile', 'examples/webrtc-app/Dockerfile', 'README.md', 'docs/deploying.md'];
+    const runs = files.flatMap((file) => [...read(file).matchAll(/\b(?:docker|podman) run (?:-[^\n`]*|livestream[^\n`]*)/g)].map((m) => `${file}: ${m[0]}`));
+    expect(runs.length).toBeGreaterThanOrEqual(4);
+    for (const run of runs) expect(Number(/--stop-timeout (\d+)/.exec(run)?.[1]), run).toBeGreaterThan(DEFAULT_SETTINGS.appStopGraceSeconds);
   });
 
   it('probes start-up on the start-up endpoint', () => {

@@ -187,6 +187,11 @@ const RULES: Array<{ command: RegExp; way: Way }> = [
   { command: /^npm run soak(?: |$)/, way: { kind: 'elsewhere', test: 'test/soak/soak.test.ts', runs: 'scripts/soak.mjs' } },
   { command: /^npm ci(?: |$)/, way: { kind: 'not against the service', why: 'installs the checkout; every test runs after it' } },
   { command: /^npm (?:test|run test:contract)(?: |$)/, way: { kind: 'not against the service', why: 'runs the test suites themselves (.ci/run runs npm test)' } },
+  { command: /^(?:docker|podman) build /, way: { kind: 'elsewhere', test: 'scripts/test-image.mjs', runs: "engineCall(['build'" } },
+  { command: /^(?:docker|podman) run /, way: { kind: 'elsewhere', test: 'scripts/test-image.mjs', runs: "['run', '-d', '--name', name, '--stop-timeout'" } },
+  { command: /^npm install livestream-session$/, way: { kind: 'elsewhere', test: 'scripts/test-package.mjs', runs: "npm(['install'" } },
+  { command: /^npx livestream-session --simulate\b/, way: { kind: 'elsewhere', test: 'scripts/test-package.mjs', runs: "start('npx', ['livestream-session', '--simulate']" } },
+  { command: /^npx livestream-session -- node node_modules\/livestream-session\/examples\/node-app\/app\.mjs$/, way: { kind: 'elsewhere', test: 'scripts/test-package.mjs', runs: "'node_modules/livestream-session/examples/node-app/app.mjs'" } },
   { command: /^kubectl /, way: { kind: 'not against the service', why: 'needs a cluster; test/deploy.test.ts checks the manifests it applies against their schemas' } },
 ];
 
@@ -231,11 +236,16 @@ describe("the docs' shell commands", () => {
   });
 
   it('run the command as a fresh clone can, with npm start after npm ci; npx only in text about the installed package', () => {
-    for (const block of BLOCKS) expect(block.text, `${block.page}:\n${block.text}`).not.toMatch(/\bnpx livestream-session\b/);
+    // A block of the installed package's commands starts by installing it.
+    const packageBlock = (block: Block) => /^npm install livestream-session$/m.test(block.text);
+    for (const block of BLOCKS.filter((b) => !packageBlock(b))) expect(block.text, `${block.page}:\n${block.text}`).not.toMatch(/\bnpx livestream-session\b/);
     expect(BLOCKS.some((b) => b.page === 'README.md' && b.text.includes('npm ci && npm start --'))).toBe(true);
     for (const page of LINK_PAGES) {
       const text = prose(read(page));
       for (const m of text.matchAll(/npx livestream-session/g)) {
+        // A section on the npm package speaks of the installed package throughout.
+        const heading = /^## .*$/m.exec(text.slice(text.lastIndexOf('\n## ', m.index) + 1))?.[0] ?? '';
+        if (/npm package/i.test(heading)) continue;
         const sentence = text.slice(Math.max(0, m.index - 160), m.index + 80).replace(/\s+/g, ' ');
         expect(sentence, `${page}: npx livestream-session outside text about the installed package`).toMatch(/installed as a package/i);
       }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // A minimal streaming application in Node, run by the supervisor:
 //
-//   npx livestream-session -- node examples/node-app/app.mjs
+//   npm start -- -- node examples/node-app/app.mjs        (in this checkout)
+//   npx livestream-session -- node node_modules/livestream-session/examples/node-app/app.mjs
+//                                                          (the package, which ships this file)
 //
 // It talks to the local event API with the client generated from openapi.yaml. Outside
 // this repository, `npm install livestream-session` and the import below works as is; inside
