@@ -18,6 +18,9 @@ export const LISTENED_EVENTS = [
   CLIENT_DISCONNECTED_EVENT,
 ] as const satisfies readonly ListenedEventName[];
 
+/** Listened-for events under the names the extension had before 8.0 (omni.services.livestream.nvcf 7.x). */
+export const PREDECESSOR_EVENT_NAMES: ReadonlyMap<string, ListenedEventName> = new Map([['omni.services.livestream.nvcf.custom_ready', SESSION_READY_EVENT]]);
+
 /** The events the session dispatches, to the streaming application. */
 export const DISPATCHED_EVENTS = [SESSION_ENDED_EVENT, STUN_CREDENTIALS_EVENT] as const;
 

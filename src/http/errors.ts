@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorCode, ErrorResponse, FieldError } from '../../generated/types.gen.js';
+import { PREDECESSOR_EVENT_NAMES } from '../core/events.js';
 import type { SessionLogger } from '../core/session.js';
 import type { ErrorShapes, OperationId } from './handlers.js';
 
@@ -121,7 +122,7 @@ function fromValidator(status: number, code: ErrorCode, e: ForeignError, req: In
   const found = e.errors ?? [];
   switch (status) {
     case 400:
-      return validationFailed(fieldProblems(found));
+      return validationFailed(fieldProblems(found).map((problem) => withEventHint(problem, req)));
     case 415:
       return new HttpError({ status, code, message: `Unsupported media type ${req?.headers['content-type'] ?? '(no Content-Type)'}; use application/json` });
     case 404:
@@ -149,6 +150,13 @@ function fieldProblems(found: NonNullable<ForeignError['errors']>): FieldProblem
     const forms = problems.filter((p) => p.keyword !== 'anyOf').map((p) => (p.keyword === 'pattern' ? 'must be a string of the form the spec gives (see /docs)' : p.message));
     return [{ path, message: [...new Set(forms)].join(', or ') }];
   });
+}
+
+/** An event name the extension gave before 8.0 is refused, saying the name it has now. */
+function withEventHint(problem: FieldProblem, req: IncomingMessage | undefined): FieldProblem {
+  const event = (req as { body?: { event?: unknown } } | undefined)?.body?.event;
+  const now = problem.path === '/body/event' && typeof event === 'string' ? PREDECESSOR_EVENT_NAMES.get(event) : undefined;
+  return now ? { ...problem, message: `${problem.message}; ${event} is what omni.services.livestream.nvcf 7.x called ${now}` } : problem;
 }
 
 /** `/body/turnDetails/uris/0` and `must be string` → `turnDetails.uris.0 must be string`. */

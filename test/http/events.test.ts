@@ -45,6 +45,22 @@ describe('POST /v1/streaming/events', () => {
   );
 });
 
+describe('an event name of the extension before 8.0 on POST /v1/streaming/events', () => {
+  it('is refused with 400 saying the name it has now, and raises nothing', async () => {
+    const running = await startService({ waitForSessionReadyEvent: true });
+    const response = await fetch(`${running.url}/v1/streaming/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'omni.services.livestream.nvcf.custom_ready' }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { code: string; message: string };
+    expect(body.code).toBe('VALIDATION_FAILED');
+    expect(body.message).toMatch(/^event must be equal to one of the allowed values: .*; omni\.services\.livestream\.nvcf\.custom_ready is what omni\.services\.livestream\.nvcf 7\.x called omni\.services\.livestream\.session\.ready$/);
+    expect((await getStatus({ client: running.client })).data?.startup.sessionReadyEventReceived).toBe(false);
+  });
+});
+
 describe('client ids on POST /v1/streaming/events', () => {
   it('ignore a connect for an id that already left: the resume window stays open and ends as with no client', async () => {
     const running = await startService({ quitOnSessionEnded: false });
