@@ -1,6 +1,6 @@
 // The one list of settings. Every source (.kit file, env, args, code) is read
 // through it, so a setting's path, type, range and default live in one place.
-import { parseReadyRule, READY_RULE_FORMS, READY_RULE_SETTINGS } from '../supervisor/ready-rules.js';
+import { parseReadyRule, READY_RULE_FORMS, READY_RULE_SETTINGS } from './ready-rules.js';
 
 export type SettingType = 'bool' | 'int' | 'string';
 
@@ -228,12 +228,12 @@ const TABLE = Object.freeze([
     description: 'Agones: seconds between health pings; keep it below the GameServer health.periodSeconds.',
   },
   ...READY_RULE_SETTINGS.map(
-    ({ name, env, event }) => ({
+    ({ name, event }) => ({
       name,
       path: `${SESSION_EXT_PREFIX}${name}`,
       type: 'string' as const,
       default: undefined,
-      env,
+      env: `LIVESTREAM_SESSION_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`,
       description: `Supervisor: raise ${event} once this holds.`,
       check: checkReadyRule,
       expected: READY_RULE_FORMS,

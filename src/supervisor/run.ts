@@ -4,7 +4,7 @@ import type { SessionService } from '../service.js';
 import type { Settings } from '../settings/table.js';
 import { exitCodeForAppExit, SupervisedApp, type SupervisedAppOptions } from './child.js';
 import { watchRule, type ProbeDeps } from './probes.js';
-import { parseReadyRule, READY_RULE_SETTINGS, type ReadyRule } from './ready-rules.js';
+import { parseReadyRule, READY_RULE_SETTINGS, type ReadyRule } from '../settings/ready-rules.js';
 
 /** The environment variable that gives the application the base URL of the local event API. */
 export const SESSION_URL_ENV = 'LIVESTREAM_SESSION_URL';
