@@ -8,9 +8,10 @@ import { createCliLogger, logFormat, LOG_LEVELS } from './logger.js';
 import { createSessionService, type SessionService } from './service.js';
 import { isKitArg, loadSettings, SettingsError } from './settings/load.js';
 import { settingsHelp } from './settings/reference.js';
+import { SESSION_URL_ENV } from './settings/table.js';
 import { waitingHint } from './start-hint.js';
 import { ProcessOutput } from './supervisor/process-output.js';
-import { readyRules, SESSION_URL_ENV, splitCommand, supervise, watchReadyRules, type Supervision } from './supervisor/run.js';
+import { readyRules, splitCommand, supervise, watchReadyRules, type Supervision } from './supervisor/run.js';
 
 function usage(docsUrl: string): string {
   return `Usage: livestream-session [options] [--/<setting path>=<value> ...] [-- <command> [args...]]

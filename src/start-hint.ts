@@ -1,8 +1,8 @@
 // What a service started on its own waits for, said once at start-up: otherwise a first
 // run answers 503 "App not ready" with nothing to say why or what to do.
 import { APP_READY_EVENT, NEW_FRAME_EVENT, SESSION_READY_EVENT } from './core/events.js';
+import { READY_RULE_SETTINGS } from './settings/ready-rules.js';
 import type { Settings } from './settings/table.js';
-import { READY_RULE_SETTINGS } from './supervisor/ready-rules.js';
 
 /** The line to log when no application is supervised or simulated; undefined when rules raise every event needed. */
 export function waitingHint(settings: Readonly<Settings>, eventsUrl: string): string | undefined {

@@ -1,9 +1,10 @@
 import type { EndCause, ListenedEventName, SessionEnded, StreamingCredentials } from '../../generated/types.gen.js';
 
-// Kit event names, used unchanged in every interface (bus, HTTP, event stream).
-export const APP_READY_EVENT = 'omni.kit.app.GLOBAL_EVENT_APP_READY';
-export const NEW_FRAME_EVENT = 'omni.usd.StageRenderingEventType.NEW_FRAME';
-export const SESSION_READY_EVENT = 'omni.services.livestream.session.ready';
+import { APP_READY_EVENT, NEW_FRAME_EVENT, SESSION_READY_EVENT } from '../settings/ready-rules.js';
+
+// Kit event names, used unchanged in every interface (bus, HTTP, event stream). Those a
+// readiness rule can raise are named with the rules, in the settings below this layer.
+export { APP_READY_EVENT, NEW_FRAME_EVENT, SESSION_READY_EVENT };
 export const CLIENT_CONNECTED_EVENT = 'omni.kit.livestream.client_connected:immediate';
 export const CLIENT_DISCONNECTED_EVENT = 'omni.kit.livestream.client_disconnected:immediate';
 export const SESSION_ENDED_EVENT = 'omni.services.livestream.session.ended';

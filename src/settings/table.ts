@@ -1,6 +1,7 @@
 // The one list of settings. Every source (.kit file, env, args, code) is read
-// through it, so a setting's path, type, range and default live in one place.
-import { parseReadyRule, READY_RULE_FORMS, READY_RULE_SETTINGS } from '../supervisor/ready-rules.js';
+// through it, so a setting's path, type, range and default live in one place. A setting's
+// Kit path and environment variable follow from its name, unless its row says otherwise.
+import { parseReadyRule, READY_RULE_FORMS, READY_RULE_SETTINGS } from './ready-rules.js';
 
 export type SettingType = 'bool' | 'int' | 'string';
 
@@ -42,54 +43,50 @@ const checkToken = (text: string) =>
 export const SESSION_EXT_PREFIX = 'exts/omni.services.livestream.session/';
 export const HTTP_EXT_PREFIX = 'exts/omni.services.transport.server.http/';
 export const LEGACY_PREFIX = 'app/livestream/nvcf/';
+export const ENV_PREFIX = 'LIVESTREAM_SESSION_';
+/** Not a setting: the supervisor gives the application the base URL of the local event API in it. */
+export const SESSION_URL_ENV = `${ENV_PREFIX}URL`;
 
-const TABLE = Object.freeze([
+/** A row as written: `path` and `env` only where they are not the ones its name gives. */
+type Row = Omit<SettingSpec<string>, 'path' | 'env'> & { readonly path?: string; readonly env?: string };
+
+const ROWS = [
   {
     name: 'quitOnSessionEnded',
-    path: `${SESSION_EXT_PREFIX}quitOnSessionEnded`,
     type: 'bool',
     default: true,
-    env: 'LIVESTREAM_SESSION_QUIT_ON_SESSION_ENDED',
     legacy: [`${LEGACY_PREFIX}quitOnSessionEnded`],
     description: 'Quit the application when a session ends.',
   },
   {
     name: 'resumeTimeoutSeconds',
-    path: `${SESSION_EXT_PREFIX}resumeTimeoutSeconds`,
     type: 'int',
     default: 30,
     min: 0,
     // The longest delay a timer can hold (2^31 - 1 ms); more is surely a mistake.
     max: 2147483,
-    env: 'LIVESTREAM_SESSION_RESUME_TIMEOUT_SECONDS',
     legacy: [`${LEGACY_PREFIX}sessionResumeTimeoutSeconds`],
     description: 'Seconds to wait for a client to resume the session (0 = no resumption).',
   },
   {
     name: 'waitForSessionReadyEvent',
-    path: `${SESSION_EXT_PREFIX}waitForSessionReadyEvent`,
     type: 'bool',
     default: false,
-    env: 'LIVESTREAM_SESSION_WAIT_FOR_SESSION_READY_EVENT',
     legacy: [`${LEGACY_PREFIX}waitForCustomReadyEvent`],
     description: 'Report ready only after an explicit session ready event.',
   },
   {
     name: 'endSessionOnResumeTimeout',
-    path: `${SESSION_EXT_PREFIX}endSessionOnResumeTimeout`,
     type: 'bool',
     default: false,
-    env: 'LIVESTREAM_SESSION_END_SESSION_ON_RESUME_TIMEOUT',
     description: 'End the session by itself when the resume window runs out.',
   },
   {
     name: 'reconnectWindowSeconds',
-    path: `${SESSION_EXT_PREFIX}reconnectWindowSeconds`,
     type: 'int',
     default: undefined,
     min: 0,
     max: 2147483,
-    env: 'LIVESTREAM_SESSION_RECONNECT_WINDOW_SECONDS',
     description:
       "The session manager's reconnect window (NVCF: X-NVCF-RECONNECT-WINDOW-SECS, 300 by default): the resume window follows it unless resumeTimeoutSeconds is set, and a shorter resume window is warned about (unset = none, or NVCF's 300 when NVCF_FUNCTION_ID is set).",
   },
@@ -100,7 +97,6 @@ const TABLE = Object.freeze([
     default: 8011,
     min: 0,
     max: 65535,
-    env: 'LIVESTREAM_SESSION_PORT',
     description: 'HTTP port of the REST API server (0 = any free port).',
   },
   {
@@ -108,15 +104,12 @@ const TABLE = Object.freeze([
     path: `${HTTP_EXT_PREFIX}host`,
     type: 'string',
     default: undefined,
-    env: 'LIVESTREAM_SESSION_HOST',
     description: 'Interface the REST API server listens on (unset = all interfaces).',
   },
   {
     name: 'accessToken',
-    path: `${SESSION_EXT_PREFIX}accessToken`,
     type: 'string',
     default: undefined,
-    env: 'LIVESTREAM_SESSION_ACCESS_TOKEN',
     fileEnv: 'LIVESTREAM_SESSION_ACCESS_TOKEN_FILE',
     secret: true,
     trim: true,
@@ -126,131 +119,114 @@ const TABLE = Object.freeze([
   },
   {
     name: 'allowedHosts',
-    path: `${SESSION_EXT_PREFIX}allowedHosts`,
     type: 'string',
     default: undefined,
-    env: 'LIVESTREAM_SESSION_ALLOWED_HOSTS',
     description: 'More host names (comma-separated) local callers may use for the event API, beside localhost, 127.0.0.1, [::1] and host.',
   },
   {
     name: 'trustedOrigins',
-    path: `${SESSION_EXT_PREFIX}trustedOrigins`,
     type: 'string',
     default: undefined,
-    env: 'LIVESTREAM_SESSION_TRUSTED_ORIGINS',
     description: 'Origins (scheme://host:port, comma-separated) whose pages may call creds, endsession and the event API from a browser.',
   },
   {
     name: 'headersTimeoutSeconds',
-    path: `${SESSION_EXT_PREFIX}headersTimeoutSeconds`,
     type: 'int',
     default: 10,
     min: 1,
     max: 600,
-    env: 'LIVESTREAM_SESSION_HEADERS_TIMEOUT_SECONDS',
     description: 'Seconds a caller has to send its request headers before its connection is closed.',
   },
   {
     name: 'requestTimeoutSeconds',
-    path: `${SESSION_EXT_PREFIX}requestTimeoutSeconds`,
     type: 'int',
     default: 30,
     min: 1,
     max: 3600,
-    env: 'LIVESTREAM_SESSION_REQUEST_TIMEOUT_SECONDS',
     description: 'Seconds a caller has to send its whole request (headers and body).',
   },
   {
     name: 'maxEventStreams',
-    path: `${SESSION_EXT_PREFIX}maxEventStreams`,
     type: 'int',
     default: 16,
     min: 1,
     max: 10000,
-    env: 'LIVESTREAM_SESSION_MAX_EVENT_STREAMS',
     description: 'Most event streams (GET /v1/streaming/events) open at once; a new one beyond closes the oldest, which reconnects and loses nothing kept.',
   },
   {
     name: 'appStopGraceSeconds',
-    path: `${SESSION_EXT_PREFIX}appStopGraceSeconds`,
     type: 'int',
     default: 10,
     min: 0,
     max: 2147483,
-    env: 'LIVESTREAM_SESSION_APP_STOP_GRACE_SECONDS',
     description: 'Supervisor: seconds the application has to exit after SIGTERM before SIGKILL.',
   },
   {
     name: 'maxSessionSeconds',
-    path: `${SESSION_EXT_PREFIX}maxSessionSeconds`,
     type: 'int',
     default: 0,
     min: 0,
     max: 2147483,
-    env: 'LIVESTREAM_SESSION_MAX_SESSION_SECONDS',
     description: 'Longest a session lasts, from its first client connection; then it ends with cause MAX_SESSION_LENGTH (0 = no limit).',
   },
   {
     name: 'firstConnectionTimeoutSeconds',
-    path: `${SESSION_EXT_PREFIX}firstConnectionTimeoutSeconds`,
     type: 'int',
     default: 0,
     min: 0,
     max: 2147483,
-    env: 'LIVESTREAM_SESSION_FIRST_CONNECTION_TIMEOUT_SECONDS',
     description: 'Seconds after the credentials of a session for a first client to connect; then it ends with cause NO_CLIENT_CONNECTED (0 = no limit).',
   },
   {
     name: 'drainOnStop',
-    path: `${SESSION_EXT_PREFIX}drainOnStop`,
     type: 'bool',
     default: false,
-    env: 'LIVESTREAM_SESSION_DRAIN_ON_STOP',
     description: 'On SIGTERM or SIGINT, answer readiness 503 SHUTTING_DOWN at once and end the session with cause SHUTDOWN before stopping the application.',
   },
   {
     name: 'agones',
-    path: `${SESSION_EXT_PREFIX}agones`,
     type: 'bool',
     default: undefined,
-    env: 'LIVESTREAM_SESSION_AGONES',
     description: 'Drive the Agones GameServer through its SDK sidecar (unset = when AGONES_SDK_HTTP_PORT or AGONES_SDK_GRPC_PORT is set).',
   },
   {
     name: 'agonesHealthPeriodSeconds',
-    path: `${SESSION_EXT_PREFIX}agonesHealthPeriodSeconds`,
     type: 'int',
     // Agones marks a server Unhealthy after missed pings at its default period of 5 s.
     default: 2,
     min: 1,
     max: 300,
-    env: 'LIVESTREAM_SESSION_AGONES_HEALTH_PERIOD_SECONDS',
     description: 'Agones: seconds between health pings; keep it below the GameServer health.periodSeconds.',
   },
-  ...READY_RULE_SETTINGS.map(
-    ({ name, env, event }) => ({
-      name,
-      path: `${SESSION_EXT_PREFIX}${name}`,
-      type: 'string' as const,
-      default: undefined,
-      env,
-      description: `Supervisor: raise ${event} once this holds.`,
-      check: checkReadyRule,
-      expected: READY_RULE_FORMS,
-    }),
-  ),
-] as const satisfies readonly SettingSpec<string>[]);
+  ...READY_RULE_SETTINGS.map(({ name, event }) => ({
+    name,
+    type: 'string' as const,
+    default: undefined,
+    description: `Supervisor: raise ${event} once this holds.`,
+    check: checkReadyRule,
+    expected: READY_RULE_FORMS,
+  })),
+] as const satisfies readonly Row[];
 
-type Row = (typeof TABLE)[number];
-type ValueOf<R extends Row> = { bool: boolean; int: number; string: string }[R['type']] | (undefined extends R['default'] ? undefined : never);
+type WrittenRow = (typeof ROWS)[number];
+type ValueOf<R extends WrittenRow> = { bool: boolean; int: number; string: string }[R['type']] | (undefined extends R['default'] ? undefined : never);
 
 /** The settings in force: one field per row of the table, typed by its row. */
-export type Settings = { -readonly [R in Row as R['name']]: ValueOf<R> };
+export type Settings = { -readonly [R in WrittenRow as R['name']]: ValueOf<R> };
 
 export type SettingName = keyof Settings;
 
+// From its name: resumeTimeoutSeconds is exts/omni.services.livestream.session/resumeTimeoutSeconds
+// and LIVESTREAM_SESSION_RESUME_TIMEOUT_SECONDS.
+const upperSnake = (name: string) => name.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase();
+const specOf = (row: Row & { readonly name: SettingName }): SettingSpec => ({
+  ...row,
+  path: row.path ?? `${SESSION_EXT_PREFIX}${row.name}`,
+  env: row.env ?? `${ENV_PREFIX}${upperSnake(row.name)}`,
+});
+
 /** Every setting, in the order --help and /status show them. */
-export const SETTINGS: readonly SettingSpec[] = TABLE;
+export const SETTINGS: readonly SettingSpec[] = Object.freeze(ROWS.map(specOf));
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze(defaults());
 

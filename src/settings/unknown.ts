@@ -1,9 +1,8 @@
 // What to say about a key that no setting has. Kit passes every extension's settings to
 // every process, so only names that are ours, or one or two letters off ours, are judged:
 // a typo there stops start-up, naming the key and the known one it is most likely meant as.
-import { SESSION_URL_ENV } from '../supervisor/run.js';
 import { closest, editDistance } from './closest.js';
-import { HTTP_EXT_PREFIX, LEGACY_PREFIX, SESSION_EXT_PREFIX, SETTINGS } from './table.js';
+import { ENV_PREFIX, HTTP_EXT_PREFIX, LEGACY_PREFIX, SESSION_EXT_PREFIX, SESSION_URL_ENV, SETTINGS } from './table.js';
 
 /** `fatal` stops start-up; otherwise the message is a warning. */
 export interface UnknownKey {
@@ -43,7 +42,6 @@ const OUR_EXTENSIONS = [
 ];
 const UNQUOTED_EXT_PREFIXES = OUR_EXTENSIONS.map(({ prefix }) => prefix.replaceAll('.', '/'));
 
-const ENV_PREFIX = 'LIVESTREAM_SESSION_';
 const ENV_NAMES = SETTINGS.flatMap((s) => (s.fileEnv ? [s.env, s.fileEnv] : [s.env]));
 // Set by the supervisor for the application, so a service started from it inherits it.
 const ENV_NOT_SETTINGS = [SESSION_URL_ENV];

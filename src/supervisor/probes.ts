@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import type { ReadyRule } from './ready-rules.js';
+import type { ReadyRule } from '../settings/ready-rules.js';
 
 /** How often a tcp: or http: rule is tried until it holds. */
 export const PROBE_INTERVAL_MS = 250;

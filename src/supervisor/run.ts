@@ -1,13 +1,10 @@
 import type { Clock } from '../core/clock.js';
 import { SESSION_ENDED_EVENT, type ListenedEventName } from '../core/events.js';
 import type { SessionService } from '../service.js';
-import type { Settings } from '../settings/table.js';
+import { parseReadyRule, READY_RULE_SETTINGS, type ReadyRule } from '../settings/ready-rules.js';
+import { SESSION_URL_ENV, type Settings } from '../settings/table.js';
 import { exitCodeForAppExit, SupervisedApp, type SupervisedAppOptions } from './child.js';
 import { watchRule, type ProbeDeps } from './probes.js';
-import { parseReadyRule, READY_RULE_SETTINGS, type ReadyRule } from './ready-rules.js';
-
-/** The environment variable that gives the application the base URL of the local event API. */
-export const SESSION_URL_ENV = 'LIVESTREAM_SESSION_URL';
 
 /** Splits at the first `--` that stands alone: our arguments, then the application's command. */
 export function splitCommand(argv: readonly string[]): { own: string[]; command: string[] | undefined } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadSettings, SettingsError } from '../../src/settings/load.js';
-import { parseReadyRule } from '../../src/supervisor/ready-rules.js';
+import { parseReadyRule } from '../../src/settings/ready-rules.js';
 import { writeKit } from './kitFile.js';
 
 const SESSION = 'exts/omni.services.livestream.session';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../../src/core/clock.js';
 import { PROBE_INTERVAL_MS, watchRule } from '../../src/supervisor/probes.js';
-import { parseReadyRule, type ReadyRule } from '../../src/supervisor/ready-rules.js';
+import { parseReadyRule, type ReadyRule } from '../../src/settings/ready-rules.js';
 import { freePort } from '../support/process.js';
 
 const rule = (text: string) => parseReadyRule(text) as ReadyRule;

@@ -1,14 +1,20 @@
 // What the supervised application does that counts as one of its Kit events, for apps
 // that cannot (or need not) call the local event API: a line it prints, a port it opens,
-// a URL that answers.
-import { APP_READY_EVENT, NEW_FRAME_EVENT, SESSION_READY_EVENT } from '../core/events.js';
+// a URL that answers. The supervisor watches the rules; their form is checked here, when
+// the settings load.
 import { canMatchWithoutLineBreak } from './line-breaks.js';
+
+// The Kit events a rule can raise, named here because settings are the lowest layer and the
+// table says which event each rule raises; src/core/events.ts lists them with the others.
+export const APP_READY_EVENT = 'omni.kit.app.GLOBAL_EVENT_APP_READY';
+export const NEW_FRAME_EVENT = 'omni.usd.StageRenderingEventType.NEW_FRAME';
+export const SESSION_READY_EVENT = 'omni.services.livestream.session.ready';
 
 /** The settings that hold a rule, and the Kit event each raises. */
 export const READY_RULE_SETTINGS = [
-  { name: 'appReadyWhen', env: 'LIVESTREAM_SESSION_APP_READY_WHEN', event: APP_READY_EVENT },
-  { name: 'newFrameWhen', env: 'LIVESTREAM_SESSION_NEW_FRAME_WHEN', event: NEW_FRAME_EVENT },
-  { name: 'sessionReadyWhen', env: 'LIVESTREAM_SESSION_SESSION_READY_WHEN', event: SESSION_READY_EVENT },
+  { name: 'appReadyWhen', event: APP_READY_EVENT },
+  { name: 'newFrameWhen', event: NEW_FRAME_EVENT },
+  { name: 'sessionReadyWhen', event: SESSION_READY_EVENT },
 ] as const;
 
 export type ReadyRule =

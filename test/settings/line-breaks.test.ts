@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canMatchWithoutLineBreak } from '../../src/supervisor/line-breaks.js';
-import { parseReadyRule } from '../../src/supervisor/ready-rules.js';
+import { canMatchWithoutLineBreak } from '../../src/settings/line-breaks.js';
+import { parseReadyRule } from '../../src/settings/ready-rules.js';
 
 describe('an output: rule that can only match across a line break', () => {
   it.each(['a\\nb', '\\r', 'done$\\n', '(a|\\n)\\n', '[\\n]', '\\n+', '[\\r\\n]', 'x(?:\\r\\n){2}', '\n'])('is refused: %j', (source) => {
