@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkReady, endSession, getStatus, setCredentials } from '../../generated/sdk.gen.js';
 import { HAVE_SDK_SERVER, SDK_SERVER, Sidecar, killSidecars } from '../support/agones.js';
-import { killProcesses, startCli } from '../support/process.js';
+import { type CliProcess, killProcesses, startCli } from '../support/process.js';
+import { until } from '../support/until.js';
 import { SEED_CREDENTIALS } from '../support/service.js';
 
 // Against the real SDK sidecar in local mode: what a pod on an Agones fleet talks to.
@@ -41,13 +42,9 @@ async function service(sidecar: Sidecar, { settings = [] as string[], appFlags =
   return { ...started, go: () => writeFileSync(goFile, '') };
 }
 
-/** Polls until `holds` is true, with a deadline. */
-async function until(holds: () => boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!holds()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Waits until the service has logged a line that satisfies `holds`: checked on each piece of its output. */
+function untilLogged(cli: CliProcess, holds: (line: Record<string, unknown>) => boolean, what: string) {
+  return until(() => cli.logs().some(holds), what, { wakeOn: [{ emitter: cli.child.stdout!, event: 'data' }], failOn: [{ emitter: cli.child, event: 'exit' }] });
 }
 
 describe.skipIf(!HAVE_SDK_SERVER)('the service on an Agones GameServer (real SDK sidecar)', () => {
@@ -55,7 +52,7 @@ describe.skipIf(!HAVE_SDK_SERVER)('the service on an Agones GameServer (real SDK
     const sidecar = await Sidecar.start();
     const watch = await sidecar.watch();
     const { cli, client, go } = await service(sidecar);
-    await until(() => sidecar.healthPings() >= 2, 'two health pings');
+    await sidecar.untilOutput(() => sidecar.healthPings() >= 2, 'two health pings');
     expect((await checkReady({ client })).response.status).toBe(503);
     expect(watch.states).not.toContain('Ready');
 
@@ -96,7 +93,7 @@ describe.skipIf(!HAVE_SDK_SERVER)('the service on an Agones GameServer (real SDK
     const sidecar = await Sidecar.start({ test: 'ready,health,shutdown' });
     const { cli, client, go } = await service(sidecar);
     go();
-    await until(() => sidecar.output.includes('Ready request has been received!'), 'Ready');
+    await sidecar.untilOutput(() => sidecar.output.includes('Ready request has been received!'), 'Ready');
     await endSession({ client, body: { gracefulShutdown: true } });
     expect(await cli.exited).toEqual({ code: 0, signal: null });
     const exit = await sidecar.stop();
@@ -108,7 +105,7 @@ describe.skipIf(!HAVE_SDK_SERVER)('the service on an Agones GameServer (real SDK
     const sidecar = await Sidecar.start({ delaySeconds: 3 });
     const { cli, client, go } = await service(sidecar);
     go();
-    await until(() => cli.logs().some((l) => l.msg === 'readiness changed' && l.to === 'READY_FOR_CONNECTION'), 'the app ready');
+    await untilLogged(cli, (l) => l.msg === 'readiness changed' && l.to === 'READY_FOR_CONNECTION', 'the app ready');
     // The four endpoints answer all the while.
     expect((await checkReady({ client })).response.status).toBe(200);
     expect(cli.logs().some((l) => l.msg === 'Agones SDK call failed; trying again')).toBe(true);

@@ -47,8 +47,17 @@ describe('every way out of the supervisor leaves nothing of the application runn
 
 });
 
-/** A graceful endsession on a connection of its own: the answer, or how the connection failed. */
-function endSessionRaw(port: number): Promise<{ status?: number; body?: string; error?: string }> {
+interface EndSessionAnswer {
+  status?: number;
+  body?: string;
+  error?: string;
+}
+
+/**
+ * A graceful endsession on a connection of its own: the answer, or how the connection failed.
+ * `onSent` runs the moment the whole request has been handed to the kernel.
+ */
+function endSessionRaw(port: number, onSent: () => void = () => {}): Promise<EndSessionAnswer> {
   return new Promise((resolve) => {
     const body = JSON.stringify({ sessionId: 'race', gracefulShutdown: true });
     const req = request({ host: '127.0.0.1', port, path: '/v1/streaming/endsession', method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
@@ -58,10 +67,23 @@ function endSessionRaw(port: number): Promise<{ status?: number; body?: string; 
       res.on('end', () => resolve({ status: res.statusCode, body: text }));
       res.on('error', (error) => resolve({ error: (error as NodeJS.ErrnoException).code ?? error.message }));
     });
+    req.on('finish', onSent);
     req.on('error', (error) => resolve({ error: (error as NodeJS.ErrnoException).code ?? error.message }));
     req.end(body);
   });
 }
+
+const COMPLETE = { status: 200, body: '{"sessionStatus":"COMPLETE"}' };
+
+/**
+ * How the application dies, and the exit code docs/integrating.md ("Supervisor") asks of the
+ * service when that came first: 128 + n if signal n killed it; 1 if it exited 0 (the fake
+ * app exits 0 on SIGTERM).
+ */
+const DEATHS = [
+  { how: 'killed by SIGKILL', signal: 'SIGKILL', recycleCode: 128 + 9 },
+  { how: 'exiting 0 on SIGTERM', signal: 'SIGTERM', recycleCode: 1 },
+] as const;
 
 describe('an app that exits by itself around a graceful endsession', () => {
   async function readyApp() {
@@ -73,37 +95,63 @@ describe('an app that exits by itself around a graceful endsession', () => {
     expect((await checkReady({ client })).response.status).toBe(200);
     return { cli, port, pid };
   }
-  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  // Negative: the endsession is sent first and the app killed |offset| ms later; positive:
-  // the app is killed first. Whatever the order, every request that reached the service is
-  // answered (a connection refused never reached it); a crash that came first is the exit code.
-  it.each([-20, -8, -4, -2, -1, 0, 1, 2, 4, 8, 20])('answers the endsession and reports the crash that came first (offset %i ms)', { timeout: 60_000 }, async (offset) => {
-    const { cli, port, pid } = await readyApp();
-    let answeredBeforeKill = false;
-    let answer: ReturnType<typeof endSessionRaw>;
-    if (offset < 0) {
-      answer = endSessionRaw(port);
-      void answer.then(() => (answeredBeforeKill = true));
-      await pause(-offset);
-      const killedAfterAnswer = answeredBeforeKill;
-      process.kill(pid, 'SIGKILL');
-      const result = await answer;
+  // No clock decides the order: each case waits for something it can see (the answer, the
+  // request handed to the kernel, the app gone from /proc, the service's word that it saw the
+  // app go) and only then does the other thing. Every request that reached the service is
+  // answered (a connection refused or reset as the listener closed never reached it); the
+  // exit code is the one the spec gives for whichever came first, 0 for the session's end.
+  describe.each(DEATHS)('the app $how', ({ signal, recycleCode }) => {
+    it('after the endsession was answered: the session ended first, the service exits 0', { timeout: 60_000 }, async () => {
+      const { cli, port, pid } = await readyApp();
+      expect(await endSessionRaw(port)).toMatchObject(COMPLETE);
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Already stopped by the service: the end came first either way.
+      }
+      expect(await cli.exited).toEqual({ code: 0, signal: null });
+    });
+
+    it('the moment the endsession has been sent: it is answered, and either may have come first', { timeout: 60_000 }, async () => {
+      const { cli, port, pid } = await readyApp();
+      const result = await endSessionRaw(port, () => process.kill(pid, signal));
       expect(result.error, JSON.stringify(result)).toBeUndefined();
-      expect(result).toMatchObject({ status: 200, body: '{"sessionStatus":"COMPLETE"}' });
-      const exit = await cli.exited;
-      if (killedAfterAnswer) expect(exit).toEqual({ code: 0, signal: null });
-      const crashFirst = cli.logs().some((l) => l.msg === 'application exited by itself: recycle the instance');
-      expect(exit).toEqual({ code: crashFirst ? 137 : 0, signal: null });
-    } else {
-      process.kill(pid, 'SIGKILL');
+      expect(result).toMatchObject(COMPLETE);
+      expect([0, recycleCode]).toContain((await cli.exited).code);
+      expect((await cli.exited).signal).toBeNull();
+    });
+
+    it('just before the endsession is sent: if it reached the service it is answered; either may have come first', { timeout: 60_000 }, async () => {
+      const { cli, port, pid } = await readyApp();
+      process.kill(pid, signal);
+      const result = await endSessionRaw(port);
+      if (result.error !== undefined) expect(['ECONNREFUSED', 'ECONNRESET']).toContain(result.error);
+      else expect(result).toMatchObject(COMPLETE);
+      expect([0, recycleCode]).toContain((await cli.exited).code);
+      expect((await cli.exited).signal).toBeNull();
+    });
+
+    it('gone from /proc before the endsession is sent: the app came first, the service exits as the spec says', { timeout: 60_000 }, async () => {
+      const { cli, port, pid } = await readyApp();
+      process.kill(pid, signal);
       expect(await goneWithin(pid, 5000)).toBe(true); // dead, if not yet heard of by the service
-      if (offset > 0) await pause(offset);
       const result = await endSessionRaw(port);
       // Never reached the service: refused, or reset as the kernel had accepted it just while the listener closed.
       if (result.error !== undefined) expect(['ECONNREFUSED', 'ECONNRESET']).toContain(result.error);
-      else expect(result).toMatchObject({ status: 200, body: '{"sessionStatus":"COMPLETE"}' });
-      expect(await cli.exited, cli.stdout).toEqual({ code: 137, signal: null });
-    }
+      else expect(result).toMatchObject(COMPLETE);
+      expect(await cli.exited, cli.stdout).toEqual({ code: recycleCode, signal: null });
+    });
+
+    it('seen to go by the service before the endsession is sent: the app came first, the service exits as the spec says', { timeout: 60_000 }, async () => {
+      const { cli, port, pid } = await readyApp();
+      process.kill(pid, signal);
+      // (Or gone already: the output may be read only after the exit.)
+      await cli.waitForLog('application exited by itself: recycle the instance').catch(() => cli.exited);
+      const result = await endSessionRaw(port);
+      if (result.error !== undefined) expect(['ECONNREFUSED', 'ECONNRESET']).toContain(result.error);
+      else expect(result).toMatchObject(COMPLETE);
+      expect(await cli.exited, cli.stdout).toEqual({ code: recycleCode, signal: null });
+    });
   });
 });

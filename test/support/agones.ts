@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, type Exit } from './process.js';
+import { until } from './until.js';
 
 /** The real Agones SDK sidecar, beside the checkout (see ../shared/agones/README.md). */
 export const SDK_SERVER = fileURLToPath(new URL('../../../shared/agones/sdk-server', import.meta.url));
@@ -66,16 +68,29 @@ export class Sidecar {
     if (!answer.ok) throw new Error(`POST ${path}: ${answer.status}`);
   }
 
-  /** Follows GET /watch/gameserver once the sidecar listens: every GameServer it sends, in order. */
+  /** Waits until `holds()`, checked on each piece of the sidecar's output; fails if it exits first. */
+  untilOutput(holds: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+    return until(holds, what, {
+      wakeOn: [
+        { emitter: this.child.stdout!, event: 'data' },
+        { emitter: this.child.stderr!, event: 'data' },
+      ],
+      failOn: [{ emitter: this.child, event: 'exit' }],
+      timeoutMs,
+    });
+  }
+
+  /** Follows GET /watch/gameserver once the sidecar says its gateway starts: every GameServer it sends, in order. */
   async watch(): Promise<GameServerWatch> {
     const deadline = Date.now() + 20_000;
+    await this.untilOutput(() => this.output.includes('Starting SDKServer grpc-gateway'), 'the sidecar starting its gateway');
+    // It says so just before it listens: a connection refused in between is tried again at once.
     for (;;) {
       try {
         const answer = await fetch(`${this.url}/watch/gameserver`);
         return new GameServerWatch(answer);
       } catch (error) {
         if (Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
   }
@@ -88,8 +103,8 @@ export class Sidecar {
 
 export class GameServerWatch {
   readonly seen: GameServerSeen[] = [];
-  #waiters: Array<() => void> = [];
-  #closed = false;
+  /** `seen` for each GameServer read from the stream, `closed` when the stream ends. */
+  readonly #events = new EventEmitter();
 
   constructor(answer: Response) {
     void this.#read(answer);
@@ -103,18 +118,14 @@ export class GameServerWatch {
     return this.seen.at(-1);
   }
 
-  /** Waits until a GameServer seen satisfies `holds` (polling the stream as it comes, with a deadline). */
+  /** Waits until a GameServer seen satisfies `holds`: checked on each one the stream brings, with a deadline. */
   async until(holds: (gs: GameServerSeen) => boolean, what: string, timeoutMs = 20_000): Promise<GameServerSeen> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.seen.find(holds);
-      if (found) return found;
-      if (this.#closed || Date.now() > deadline) throw new Error(`never saw ${what}; states seen: ${this.states.join(', ')}`);
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        setTimeout(resolve, 200);
-      });
+    try {
+      await until(() => this.seen.some(holds), what, { wakeOn: [{ emitter: this.#events, event: 'seen' }], failOn: [{ emitter: this.#events, event: 'closed' }], timeoutMs });
+    } catch (error) {
+      throw new Error(`never saw ${what} (${(error as Error).message}); states seen: ${this.states.join(', ')}`);
     }
+    return this.seen.find(holds)!;
   }
 
   async #read(answer: Response) {
@@ -133,13 +144,13 @@ export class GameServerWatch {
           if (!line) continue;
           const { result } = JSON.parse(line) as { result: { status: { state: string }; object_meta: { labels?: Record<string, string> } } };
           this.seen.push({ state: result.status.state, labels: result.object_meta.labels ?? {} });
-          for (const wake of this.#waiters.splice(0)) wake();
+          this.#events.emit('seen');
         }
       }
     } catch {
       // The sidecar went: the watch ends with it.
     }
-    this.#closed = true;
+    this.#events.emit('closed');
   }
 }
 
