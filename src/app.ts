@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
-import type { SessionLogger } from './core/session.js';
+import type { Logger } from './core/logger.js';
 import { accessRules, type AccessSettings } from './http/access.js';
 import { ERROR_SHAPES } from './http/all-handlers.js';
 import { checkBodyBytes, refuseDeepBody, requireBody } from './http/body.js';
@@ -19,7 +19,7 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 export interface AppDependencies {
   handlers: Handlers;
   spec: LoadedSpec;
-  logger: SessionLogger;
+  logger: Logger;
   access: AccessSettings;
 }
 

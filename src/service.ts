@@ -5,7 +5,8 @@ import { createKitEventBus, type KitEventBus } from './core/bus.js';
 import { createSystemClock, type Clock } from './core/clock.js';
 import type { Readiness } from './core/readiness.js';
 import type { SessionState } from './core/machine.js';
-import { Session, type SessionLogger } from './core/session.js';
+import type { Logger } from './core/logger.js';
+import { Session } from './core/session.js';
 import { InflightRequests } from './http/inflight.js';
 import { createHandlers } from './http/all-handlers.js';
 import { closeSilentConnections, guardDescriptors } from './http/descriptors.js';
@@ -22,7 +23,7 @@ export interface SessionServiceOptions extends Omit<SettingsSources, 'overrides'
   /** Settings from code: the highest-precedence source. */
   settings?: Partial<Settings>;
   clock?: Clock;
-  logger?: SessionLogger & { warn(msg: string): void };
+  logger?: Logger;
   bus?: KitEventBus;
   /**
    * Called after a session ended with `quitOnSessionEnded`, once its answer has been sent
@@ -73,7 +74,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const logger = options.logger ?? createLogger();
   const { settings, warnings, notes } = loadSettings({ ...options, overrides: options.settings });
   for (const note of notes) logger.info({}, note);
-  for (const warning of warnings) logger.warn(warning);
+  for (const warning of warnings) logger.warn({}, warning);
   const clock = options.clock ?? createSystemClock();
   const bus = options.bus ?? createKitEventBus((err, event) => logger.error({ err, event }, 'event handler failed'));
   const onExit = options.onExit ?? ((code: number) => process.exit(code));

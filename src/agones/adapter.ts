@@ -1,6 +1,7 @@
 import type { AgonesView } from '../../generated/types.gen.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Readiness } from '../core/readiness.js';
+import type { Logger } from '../core/logger.js';
 import type { Session, StepRecord } from '../core/session.js';
 import { labelValue } from './labels.js';
 import { SdkCallTimedOut, type AgonesCall, type AgonesSdk } from './sdk.js';
@@ -15,11 +16,6 @@ export const RETRY_MAX_MS = 5000;
 /** How long a quitting service waits for the sidecar to take `Shutdown` before it exits all the same. */
 export const SHUTDOWN_DEADLINE_MS = 10_000;
 
-export interface AgonesLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
-
 /** A lifecycle call: they go out one at a time, in order, never behind a label. */
 type LifecycleCall = 'ready' | 'shutdown';
 
@@ -30,7 +26,7 @@ export interface AgonesAdapterOptions {
   session: Session;
   sdk: AgonesSdk;
   clock: Clock;
-  logger: AgonesLogger;
+  logger: Logger;
   healthPeriodMs: number;
 }
 

@@ -1,7 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import type { Session } from '../core/session.js';
 import type { Settings } from '../settings/table.js';
-import { AgonesAdapter, type AgonesLogger } from './adapter.js';
+import type { Logger } from '../core/logger.js';
+import { AgonesAdapter } from './adapter.js';
 import { agonesWanted, createRestSdk, sdkUrl } from './sdk.js';
 
 export { AgonesAdapter } from './adapter.js';
@@ -11,7 +12,7 @@ export interface AgonesStart {
   settings: Readonly<Settings>;
   env: Record<string, string | undefined>;
   clock: Clock;
-  logger: AgonesLogger;
+  logger: Logger;
 }
 
 /** The adapter when the pod is an Agones GameServer (or the `agones` setting says so), else undefined. */

@@ -12,15 +12,8 @@ import {
   type ListenedEventName,
 } from './events.js';
 import { assertNever, INITIAL_STATE, refusesConnect, step, type Effect, type MachineSettings, type SessionInput, type SessionState, type TimerName } from './machine.js';
+import type { Logger } from './logger.js';
 import { readiness, type Readiness } from './readiness.js';
-
-/** The part of a pino-style logger the session uses. */
-export interface SessionLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug?(obj: object, msg?: string): void;
-}
 
 export interface StepRecord {
   readonly before: SessionState;
@@ -38,7 +31,7 @@ export interface SessionOptions {
   bus: KitEventBus;
   /** Called once when the session ended with `quitOnSessionEnded`. */
   onQuit: (exitCode: number) => void;
-  logger: SessionLogger;
+  logger: Logger;
 }
 
 /** The machine's input for a listened-for event; a clientId that is not a non-empty string is no id. */

@@ -1,7 +1,8 @@
 import type { AgonesAdapter } from '../agones/index.js';
 import type { KitEventBus } from '../core/bus.js';
 import type { Clock } from '../core/clock.js';
-import type { Session, SessionLogger } from '../core/session.js';
+import type { Logger } from '../core/logger.js';
+import type { Session } from '../core/session.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { Settings } from '../settings/table.js';
 import { endSession } from './end-session.js';
@@ -17,7 +18,7 @@ import { streamEvents, type EventStreams } from './stream-events.js';
 export interface HandlerDependencies {
   session: Session;
   bus: KitEventBus;
-  logger: SessionLogger;
+  logger: Logger;
   streams: EventStreams;
   inflight: InflightRequests;
   settings: Readonly<Settings>;

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Clock, TimerHandle } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
 
 /**
  * File descriptors kept beyond those open when the server starts listening, for what the
@@ -11,11 +12,6 @@ export const RESERVED_DESCRIPTORS = 32;
 
 /** A burst of refused connections ends when none has been refused for this long. */
 export const BURST_QUIET_MS = 10_000;
-
-export interface DescriptorsLogger {
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
 /**
  * Keeps the server's connections within the process's file descriptors, and says so when
@@ -27,7 +23,7 @@ export interface DescriptorsLogger {
  * of the burst with how many were refused. An accept that fails all the same is logged
  * likewise, not thrown. Call once the server listens; `stop` when it closes.
  */
-export function guardDescriptors(server: Server, logger: DescriptorsLogger, clock: Clock): { stop(): void } {
+export function guardDescriptors(server: Server, logger: Logger, clock: Clock): { stop(): void } {
   const limit = openFilesLimit();
   const open = openDescriptors();
   if (limit !== undefined && open !== undefined) server.maxConnections = Math.max(1, limit - open - RESERVED_DESCRIPTORS);

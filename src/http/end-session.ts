@@ -1,9 +1,10 @@
-import type { Session, SessionLogger } from '../core/session.js';
+import type { Logger } from '../core/logger.js';
+import type { Session } from '../core/session.js';
 import type { Handler } from './handlers.js';
 import { toBoolean } from './lenient.js';
 
 /** `POST /v1/streaming/endsession`: ends the session or opens its resume window. */
-export function endSession(session: Session, logger: SessionLogger): Handler<'endSession'> {
+export function endSession(session: Session, logger: Logger): Handler<'endSession'> {
   return ({ body }) => {
     const request = { sessionId: body.sessionId ?? undefined, gracefulShutdown: toBoolean(body.gracefulShutdown) };
     const sessionStatus = session.endSession(request);

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorCode, ErrorResponse, FieldError } from '../../generated/types.gen.js';
 import { PREDECESSOR_EVENT_NAMES } from '../core/events.js';
-import type { SessionLogger } from '../core/session.js';
+import type { Logger } from '../core/logger.js';
 import type { ErrorShapes, OperationId } from './handlers.js';
 
 declare global {
@@ -169,7 +169,7 @@ function describeFieldError({ path, message, missing }: FieldProblem): string {
 export const unknownPath: RequestHandler = (_req, _res, next) => next(notFound());
 
 /** Answers every error in the shared shape, or in the shape its operation declares. */
-export function errorHandler(logger: SessionLogger, shapes: ErrorShapes): ErrorRequestHandler {
+export function errorHandler(logger: Logger, shapes: ErrorShapes): ErrorRequestHandler {
   const shaped: Partial<Record<OperationId, (error: ErrorResponse) => unknown>> = shapes;
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express } from 'express';
-import type { SessionLogger } from '../core/session.js';
+import type { Logger } from '../core/logger.js';
 import type { AccessSettings } from './access.js';
 import { toHttpError } from './errors.js';
 import { deliver, NO_INPUT, type Handlers, type InputlessOperation, type OperationId } from './handlers.js';
@@ -12,7 +12,7 @@ import { send } from './send.js';
 
 export interface FrontDependencies {
   handlers: Handlers;
-  logger: SessionLogger;
+  logger: Logger;
   inflight: InflightRequests;
   outcomes: RequestOutcomes;
   access: AccessSettings;

@@ -1,15 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../core/logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { OPERATIONS_BY_PATH } from './operations.js';
 import { HANDLER_ANSWERS } from './send.js';
-
-export interface RequestLogger {
-  info(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug?(obj: object, msg?: string): void;
-  /** pino's: lets a line nobody will see cost nothing to build. */
-  isLevelEnabled?(level: string): boolean;
-}
 
 /**
  * One log line and one metric count per answer, whichever path answered it (straight to its
@@ -22,7 +15,7 @@ export interface RequestLogger {
  */
 export class RequestOutcomes {
   constructor(
-    private readonly logger: RequestLogger,
+    private readonly logger: Logger,
     private readonly metrics: ServiceMetrics,
   ) {}
 

@@ -3,6 +3,7 @@ import type { KitEventBus } from '../core/bus.js';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { EventLog, type LoggedEvent } from '../core/event-log.js';
 import { DISPATCHED_EVENTS } from '../core/events.js';
+import type { Logger } from '../core/logger.js';
 import type { Session } from '../core/session.js';
 import { STREAMED, type Handler } from './handlers.js';
 import type { InflightRequests } from './inflight.js';
@@ -18,10 +19,6 @@ export const KEEP_ALIVE_MS = 15_000;
  * with `Last-Event-ID` it is sent what is still kept.
  */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
-
-export interface StreamsLogger {
-  warn(obj: object, msg?: string): void;
-}
 
 /**
  * The open `GET /v1/streaming/events` streams: every dispatched Kit event and every
@@ -42,7 +39,7 @@ export class EventStreams {
     private readonly session: Session,
     bus: KitEventBus,
     private readonly clock: Clock,
-    private readonly logger: StreamsLogger,
+    private readonly logger: Logger,
     /** Most streams open at once: each holds a connection. When full, the oldest makes room. */
     private readonly max: number = Number.POSITIVE_INFINITY,
   ) {

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { SESSION_ENDED_EVENT, type ListenedEventName } from '../core/events.js';
+import type { Logger } from '../core/logger.js';
 import type { SessionService } from '../service.js';
 import { parseReadyRule, READY_RULE_SETTINGS, type ReadyRule } from '../settings/ready-rules.js';
 import { SESSION_URL_ENV, type Settings } from '../settings/table.js';
@@ -10,11 +11,6 @@ import { watchRule, type ProbeDeps } from './probes.js';
 export function splitCommand(argv: readonly string[]): { own: string[]; command: string[] | undefined } {
   const dash = argv.indexOf('--');
   return dash < 0 ? { own: [...argv], command: undefined } : { own: argv.slice(0, dash), command: argv.slice(dash + 1) };
-}
-
-export interface SupervisorLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
 }
 
 /** The readiness rules set, with the event each raises. */
@@ -30,7 +26,7 @@ export function readyRules(settings: Readonly<Settings>): Array<{ setting: strin
 }
 
 /** Raises each rule's event on the service's bus once the rule holds; returns a function that stops them all. */
-export function watchReadyRules(service: SessionService, deps: ProbeDeps & { logger: SupervisorLogger }): () => void {
+export function watchReadyRules(service: SessionService, deps: ProbeDeps & { logger: Logger }): () => void {
   const stops = readyRules(service.settings).map(({ setting, rule, event }) =>
     watchRule(
       rule,
@@ -54,7 +50,7 @@ export interface SuperviseOptions {
   url: string;
   env: NodeJS.ProcessEnv;
   clock: Clock;
-  logger: SupervisorLogger & { error(obj: object, msg?: string): void };
+  logger: Logger;
   /** Where the application's stdout and stderr go. */
   output?: SupervisedAppOptions['output'];
   /** Says something to the person at the terminal (stderr in the CLI). */

@@ -61,7 +61,7 @@ function setUp({ quit = false, periodMs = 2000, down = false, slowLabels = false
   const clock = new FakeClock();
   const bus = createKitEventBus();
   const warnings: Array<Record<string, unknown>> = [];
-  const logger = { info() {}, warn: (obj: object) => warnings.push(obj as Record<string, unknown>) };
+  const logger = { info() {}, warn: (obj: object) => warnings.push(obj as Record<string, unknown>), error() {} };
   const session = new Session({
     settings: { quitOnSessionEnded: quit, resumeTimeoutSeconds: 30, waitForSessionReadyEvent: false, endSessionOnResumeTimeout: false, maxSessionSeconds: 0, firstConnectionTimeoutSeconds: 0 },
     clock,
