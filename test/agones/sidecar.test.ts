@@ -82,7 +82,14 @@ describe.skipIf(!HAVE_SDK_SERVER)('the service on an Agones GameServer (real SDK
     await endSession({ client, body: { sessionId: 'viewer-7', gracefulShutdown: true } });
     const seen = await watch.until((gs, i = watch.seen.indexOf(gs)) => gs.state === 'Ready' && watch.states.indexOf('Allocated') < i, 'Ready after Allocated');
     expect(seen.labels[SESSION_LABEL]).toBe('viewer-7');
-    const { data: status } = await getStatus({ client });
+    // The watch may show Ready before the service has read the sidecar's answer to its call:
+    // ask again, a turn apart, until that answer is in (the deadline fails a call left pending).
+    const deadline = Date.now() + 5000;
+    let status = (await getStatus({ client })).data;
+    while (status?.agones?.pendingCalls.length !== 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setImmediate(resolve));
+      status = (await getStatus({ client })).data;
+    }
     expect(status?.agones).toMatchObject({ sdkUrl: sidecar.url, state: 'Ready', healthPings: true, pendingCalls: [] });
     expect(cli.child.exitCode).toBeNull();
   });
