@@ -1,5 +1,5 @@
 import type { AgonesView } from '../../generated/types.gen.js';
-import type { Clock, TimerHandle } from '../core/clock.js';
+import { NamedTimers, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { assertNever } from '../core/machine.js';
 import type { Session, StepRecord } from '../core/session.js';
@@ -24,12 +24,13 @@ export interface AgonesAdapterOptions {
 export class AgonesAdapter {
   readonly #options: AgonesAdapterOptions;
   #state: AgonesState;
-  readonly #timers = new Map<AgonesTimer, TimerHandle>();
+  readonly #timers: NamedTimers<AgonesTimer>;
   readonly #shutdownWaiters: Array<() => void> = [];
   readonly #unsubscribe: Array<() => void>;
 
   constructor(options: AgonesAdapterOptions) {
     this.#options = options;
+    this.#timers = new NamedTimers(options.clock, (timer) => this.#apply({ type: 'timerFired', timer }));
     this.#state = initialAgonesState(options.sdk.url, options.healthPeriodMs);
     const { session } = options;
     this.#unsubscribe = [
@@ -80,7 +81,7 @@ export class AgonesAdapter {
   }
 
   #run(effect: AgonesEffect): void {
-    const { sdk, clock, logger } = this.#options;
+    const { sdk, logger } = this.#options;
     switch (effect.type) {
       case 'send': {
         const { call } = effect;
@@ -91,20 +92,11 @@ export class AgonesAdapter {
         );
         return;
       }
-      case 'startTimer': {
-        const { timer } = effect;
-        this.#cancelTimer(timer);
-        this.#timers.set(
-          timer,
-          clock.setTimeout(() => {
-            this.#timers.delete(timer);
-            this.#apply({ type: 'timerFired', timer });
-          }, effect.ms),
-        );
+      case 'startTimer':
+        this.#timers.start(effect.timer, effect.ms);
         return;
-      }
       case 'cancelTimer':
-        this.#cancelTimer(effect.timer);
+        this.#timers.cancel(effect.timer);
         return;
       case 'log':
         logger[effect.level](effect.details, effect.msg);
@@ -120,11 +112,6 @@ export class AgonesAdapter {
     }
   }
 
-  #cancelTimer(timer: AgonesTimer): void {
-    const handle = this.#timers.get(timer);
-    if (handle) this.#options.clock.clearTimeout(handle);
-    this.#timers.delete(timer);
-  }
 }
 
 /** A failure in one line: fetch hides the reason (refused, timed out) in its cause. */

@@ -8,6 +8,40 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/**
+ * Timers kept by name, as an effects shell runs them: starting one replaces the one of that
+ * name, and `fired` is told the name when it elapses.
+ */
+export class NamedTimers<Name> {
+  readonly #handles = new Map<Name, TimerHandle>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly fired: (name: Name) => void,
+  ) {}
+
+  start(name: Name, ms: number): void {
+    this.cancel(name);
+    this.#handles.set(
+      name,
+      this.clock.setTimeout(() => {
+        this.#handles.delete(name);
+        this.fired(name);
+      }, ms),
+    );
+  }
+
+  cancel(name: Name): void {
+    const handle = this.#handles.get(name);
+    if (handle) this.clock.clearTimeout(handle);
+    this.#handles.delete(name);
+  }
+
+  cancelAll(): void {
+    for (const name of [...this.#handles.keys()]) this.cancel(name);
+  }
+}
+
 export function createSystemClock(): Clock {
   const timers = new Map<number, NodeJS.Timeout>();
   let next = 0;

@@ -1,6 +1,6 @@
 import type { SessionStatus, StreamingCredentials } from '../../generated/types.gen.js';
 import type { KitEventBus } from './bus.js';
-import type { Clock, TimerHandle } from './clock.js';
+import { NamedTimers, type Clock } from './clock.js';
 import {
   APP_READY_EVENT,
   CLIENT_CONNECTED_EVENT,
@@ -61,13 +61,14 @@ function inputOfEvent(name: ListenedEventName, payload: EventPayload | undefined
 export class Session {
   #state: SessionState = INITIAL_STATE;
   #credentials: StreamingCredentials | undefined;
-  readonly #timers = new Map<TimerName, TimerHandle>();
+  readonly #timers: NamedTimers<TimerName>;
   #readiness: Readiness;
   readonly #readinessListeners = new Set<(readiness: Readiness, previous: Readiness) => void>();
   readonly #stepListeners = new Set<StepListener>();
   readonly #unsubscribe: Array<() => void>;
 
   constructor(private readonly options: SessionOptions) {
+    this.#timers = new NamedTimers(options.clock, (timer) => this.#apply({ type: 'timerFired', timer }));
     this.#readiness = this.readiness();
     this.#unsubscribe = LISTENED_EVENTS.map((name) =>
       options.bus.on(name, (payload) => {
@@ -142,7 +143,7 @@ export class Session {
 
   dispose(): void {
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
-    for (const timer of [...this.#timers.keys()]) this.#cancelTimer(timer);
+    this.#timers.cancelAll();
     this.#readinessListeners.clear();
     this.#stepListeners.clear();
   }
@@ -202,20 +203,11 @@ export class Session {
         this.options.bus.emit(effect.event, effect.payload);
         return;
       }
-      case 'startTimer': {
-        const { timer } = effect;
-        this.#cancelTimer(timer);
-        this.#timers.set(
-          timer,
-          this.options.clock.setTimeout(() => {
-            this.#timers.delete(timer);
-            this.#apply({ type: 'timerFired', timer });
-          }, effect.ms),
-        );
+      case 'startTimer':
+        this.#timers.start(effect.timer, effect.ms);
         return;
-      }
       case 'cancelTimer':
-        this.#cancelTimer(effect.timer);
+        this.#timers.cancel(effect.timer);
         return;
       case 'warn':
         this.options.logger.warn(effect.details, effect.msg);
@@ -229,11 +221,6 @@ export class Session {
     }
   }
 
-  #cancelTimer(timer: TimerName): void {
-    const handle = this.#timers.get(timer);
-    if (handle) this.options.clock.clearTimeout(handle);
-    this.#timers.delete(timer);
-  }
 }
 
 /** Whether two sets of credentials hold the same values (they are small, plain JSON). */
