@@ -2,22 +2,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SIGN_IN_PATH } from '../../src/check/streaming-port.js';
 import { OPERATIONS } from '../../src/http/operations.js';
-import { loadSettings, splitAsShell, SettingsError } from '../../src/settings/load.js';
+import { loadSettings, splitAsShell } from '../../src/settings/load.js';
 import { DEFAULT_SETTINGS } from '../../src/settings/table.js';
+import { errorOf } from './kitFile.js';
 
 const SESSION = '--/exts/omni.services.livestream.session';
 // Kit's own flags, as NVIDIA's containers pass them beside the settings.
 const KIT_FLAGS = '--no-window --allow-root --/app/window/hideUi=true --enable omni.kit.livestream.app';
-
-const errorOf = (load: () => unknown): string => {
-  try {
-    load();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SettingsError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a SettingsError');
-};
 
 describe('NVDA_KIT_ARGS, where NVCF passes Kit its arguments', () => {
   it("sets our settings from Kit 108's keys among Kit's own flags, and says so", () => {

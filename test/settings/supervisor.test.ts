@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadSettings, SettingsError } from '../../src/settings/load.js';
+import { loadSettings } from '../../src/settings/load.js';
 import { parseReadyRule } from '../../src/settings/ready-rules.js';
-import { writeKit } from './kitFile.js';
+import { errorOf, writeKit } from './kitFile.js';
 
 const SESSION = 'exts/omni.services.livestream.session';
-
-function errorOf(load: () => unknown): string {
-  try {
-    load();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SettingsError);
-    return (err as Error).message;
-  }
-  throw new Error('loading did not fail');
-}
 
 describe('the supervisor settings', () => {
   it('default to a 10 second grace period and no readiness rules', () => {
