@@ -18,13 +18,15 @@ report() {
 
 # The event stream: "event:" names the event, "data:" is its JSON. Bash unsets SSE_PID and
 # SSE once the coprocess ends (the service closes the stream when it stops), so both are
-# copied first: the pid, and the stream as a descriptor of our own.
-coproc SSE { exec curl -fsSN "$base/v1/streaming/events"; }
+# copied first: the pid, and the stream as a descriptor of our own. The reader ignores the
+# SIGTERM sent to the whole group when the session ends, so that it still passes on what the
+# service sent before (the end of the session itself); this script stops it.
+coproc SSE { trap '' TERM; exec curl -fsSN "$base/v1/streaming/events"; }
 sse_pid=${SSE_PID:-}
 exec {sse}<&"${SSE[0]}"
 stop() {
   log "$1"
-  kill "$sse_pid" 2>/dev/null
+  kill -HUP "$sse_pid" 2>/dev/null
   exit 0
 }
 trap 'stop "SIGTERM: shutting down"' TERM
