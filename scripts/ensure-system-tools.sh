@@ -6,26 +6,52 @@
 #   ffmpeg   (/usr/bin/ffmpeg)      a video source for streaming applications
 #   podman, runc (/usr/bin/podman, /usr/sbin/runc)  build and run the images (npm run test:image)
 #   mmdebstrap (/usr/bin/mmdebstrap) makes the Node base image where no registry can be reached
+# With the argument `bench`, the tools of npm run bench instead (bench/bench.mjs runs this when
+# they are missing):
+#   python3-fastapi, python3-uvicorn (for /usr/bin/python3)  the original's stack, bench/fastapi_app.py
 # Runs apt-get (once: one update, one install) only for what is missing; CI runs this as root.
 # Exits non-zero if anything is still missing afterwards.
 set -euo pipefail
 
-TOOLS=(
-  "chromium /usr/bin/chromium"
-  "coturn /usr/bin/turnserver"
-  "ffmpeg /usr/bin/ffmpeg"
-  "podman /usr/bin/podman"
-  "runc /usr/sbin/runc"
-  "mmdebstrap /usr/bin/mmdebstrap"
-)
+# Each tool: its Debian package, then an executable it installs or a Python module it gives
+# /usr/bin/python3.
+case "${1:-tests}" in
+  tests)
+    TOOLS=(
+      "chromium /usr/bin/chromium"
+      "coturn /usr/bin/turnserver"
+      "ffmpeg /usr/bin/ffmpeg"
+      "podman /usr/bin/podman"
+      "runc /usr/sbin/runc"
+      "mmdebstrap /usr/bin/mmdebstrap"
+    )
+    ;;
+  bench)
+    TOOLS=(
+      "python3-fastapi fastapi"
+      "python3-uvicorn uvicorn"
+    )
+    ;;
+  *)
+    echo "usage: ensure-system-tools.sh [tests|bench]" >&2
+    exit 2
+    ;;
+esac
+
+present() {
+  case "$1" in
+    /*) [ -x "$1" ] ;;
+    *) [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import $1" 2>/dev/null ;;
+  esac
+}
 
 missing=()
 for tool in "${TOOLS[@]}"; do
-  read -r package binary <<<"$tool"
-  if [ -x "$binary" ]; then
-    echo "ensure-system-tools: $package present ($binary)"
+  read -r package target <<<"$tool"
+  if present "$target"; then
+    echo "ensure-system-tools: $package present ($target)"
   else
-    echo "ensure-system-tools: $package missing ($binary)"
+    echo "ensure-system-tools: $package missing ($target)"
     missing+=("$package")
   fi
 done
@@ -47,9 +73,9 @@ apt-get install -y "${missing[@]}" || echo "ensure-system-tools: apt-get install
 
 status=0
 for tool in "${TOOLS[@]}"; do
-  read -r package binary <<<"$tool"
-  if [ ! -x "$binary" ]; then
-    echo "ensure-system-tools: $package is still missing ($binary)" >&2
+  read -r package target <<<"$tool"
+  if ! present "$target"; then
+    echo "ensure-system-tools: $package is still missing ($target)" >&2
     status=1
   fi
 done

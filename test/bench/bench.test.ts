@@ -20,14 +20,16 @@ function runBench(args: string[]): Promise<{ code: number | null; output: string
 }
 
 describe('npm run bench', () => {
-  it('measures the service beside the ceiling and writes every row, without errors', { timeout: 90_000 }, async () => {
+  it('measures the service beside the ceiling and the original’s stack and writes every row, without errors', { timeout: 120_000 }, async () => {
     const { code, output } = await runBench(['--smoke', '--duration', '0.5', '--out', out]);
     expect(code, output).toBe(0);
 
     const report = JSON.parse(readFileSync(join(out, 'bench.json'), 'utf8'));
     expect(report.load.map((r: { name: string }) => r.name)).toEqual([
       'ceiling GET /v1/streaming/ready',
+      'original GET /v1/streaming/ready',
       'service GET /v1/streaming/ready',
+      'original POST /v1/streaming/creds',
       'service POST /v1/streaming/creds',
       'service POST /v1/streaming/endsession',
     ]);
@@ -36,19 +38,25 @@ describe('npm run bench', () => {
       expect(row.requests, row.name).toBeGreaterThan(0);
       for (const key of ['requestsPerSecond', 'p50Ms', 'p99Ms', 'maxMs']) expect(row[key], `${row.name} ${key}`).toBeGreaterThan(0);
     }
-    for (const side of ['service', 'ceiling']) {
-      expect(report.coldStartMs[side]).toBeGreaterThan(0);
-      expect(report.rssMiB[side].idle).toBeGreaterThan(0);
-      expect(report.rssMiB[side].afterLoad).toBeGreaterThan(0);
+    for (const side of ['service', 'ceiling', 'original']) {
+      expect(report.startUpMs[side], side).toBeGreaterThan(0);
+      expect(report.rssMiB[side].idle, side).toBeGreaterThan(0);
+      expect(report.rssMiB[side].afterLoad, side).toBeGreaterThan(0);
     }
+    expect(report.startUpMs.serviceCreds).toBeGreaterThan(report.startUpMs.service);
     expect(report.eventLatency.ready.medianMs).toBeGreaterThan(0);
     expect(report.clientEvents).toEqual({ clients: 1000, connectMs: expect.any(Number), disconnectMs: expect.any(Number) });
     expect(report.eventLatency.stream.medianMs).toBeGreaterThan(0);
-    expect(report.goals.map((g: { key: string }) => g.key)).toEqual(['readyThroughput', 'readyP99', 'coldStart', 'idleRss', 'probeStallMs', 'credsThroughput']);
+    // Every input event was answered 202, else the run fails.
+    expect(report.inputEvents).toMatchObject({ targetPerSecond: 1000, events: 1000 });
+    expect(report.inputEvents.achievedPerSecond).toBeGreaterThan(0);
+    expect(report.inputEvents.cpuPercentOfCore).toBeGreaterThan(0);
+    expect(report.goals.map((g: { key: string }) => g.key)).toEqual(['readyVsOriginal', 'readyP99', 'startUp', 'idleRss', 'readyThroughput', 'credsThroughput', 'credsVsOriginal']);
     for (const goal of report.goals) expect(Number.isFinite(goal.ratio), goal.key).toBe(true);
 
     const table = readFileSync(join(out, 'bench.md'), 'utf8');
     for (const row of report.load) expect(table).toContain(`| ${row.name} |`);
-    for (const line of ['cold start', 'idle RSS', 'RSS after load', 'on GET /v1/streaming/ready', 'on the event stream']) expect(table).toContain(line);
+    for (const goal of report.goals) expect(table).toContain(`| ${goal.what} | ${goal.ratio} |`);
+    for (const line of ['start-up', 'idle RSS', 'RSS after load', 'on GET /v1/streaming/ready', 'on the event stream', '% of a core']) expect(table).toContain(line);
   });
 });
