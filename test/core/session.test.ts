@@ -452,7 +452,7 @@ describe('a readiness listener that re-enters the session', () => {
     expect(session.endSession()).toBe('AWAITING_RESUME');
     expect(ended.map((e) => e.cause)).toEqual(['GRACEFUL_SHUTDOWN']);
     expect(onQuit).toHaveBeenCalledTimes(1);
-    expect(session.state.phase).toEqual({ name: 'recycling' });
+    expect(session.state.phase).toEqual({ name: 'recycling', because: 'quitting' });
     expect(clock.pendingTimers).toBe(0);
   });
 });
