@@ -7,7 +7,7 @@ export { FakeClock, createSystemClock, type Clock, type TimerHandle } from './co
 export * from './core/events.js';
 export { DEPARTED_IDS_KEPT, INITIAL_STATE, MAX_CONNECTED_CLIENT_IDS, step } from './core/machine.js';
 export type { IdSet, RecentIds } from './core/id-set.js';
-export type { Effect, MachineSettings, Phase, PhaseName, SessionInput, SessionState, Step, TimerName } from './core/machine.js';
+export type { Effect, MachineSettings, Phase, PhaseName, RecyclingCause, SessionInput, SessionState, Step, TimerName } from './core/machine.js';
 export { policyClocks, type PolicyClocks } from './core/policies.js';
 export { READINESS_TABLE, readiness, type Readiness, type ReadinessReason } from './core/readiness.js';
 export type { Logger } from './core/logger.js';

@@ -1,12 +1,50 @@
-import type { StreamingCredentials } from '../../generated/types.gen.js';
+import type { StreamingCredentials, StreamingCredentialsRequest, TurnDetails, TurnDetailsRequest } from '../../generated/types.gen.js';
 import { iceUrl, stunUrl } from '../webrtc/ice-configuration.js';
 import { checkIceUrl, MAX_TURN_USERNAME_BYTES, utf8Bytes } from '../webrtc/ice-url.js';
+import { present, toPort } from './lenient.js';
 
 /** A problem with one field of a credentials body, as a browser would find it. */
 export interface CredentialsProblem {
   /** JSON pointer into the body, e.g. `/turnDetails/uris/1`. */
   readonly path: string;
   readonly message: string;
+}
+
+/** What becomes of a credentials body: accepted as the application gets it, or refused and why. */
+export type CredentialsOutcome =
+  | { readonly accepted: true; readonly credentials: StreamingCredentials }
+  | { readonly accepted: false; readonly problems: readonly CredentialsProblem[] };
+
+/**
+ * Reads a credentials body as the original does (every field optional, `null` as absent,
+ * ports as strings of digits), then refuses what a WebRTC stack would refuse. The schema has
+ * already checked types, ranges and enums.
+ */
+export function readCredentials(body: StreamingCredentialsRequest): CredentialsOutcome {
+  const credentials = normaliseCredentials(body);
+  const problems = credentialsProblems(credentials);
+  return problems.length === 0 ? { accepted: true, credentials } : { accepted: false, problems };
+}
+
+/** The credentials as the application gets them: no `null`s, ports as integers, unknown fields kept as they came. */
+export function normaliseCredentials(body: StreamingCredentialsRequest): StreamingCredentials {
+  const { stunIp, stunPort, username, password, privateSharedPort, turnDetails, ...unknown } = body;
+  return {
+    ...unknown,
+    ...present({
+      stunIp,
+      stunPort: toPort(stunPort),
+      username,
+      password,
+      privateSharedPort: toPort(privateSharedPort),
+      turnDetails: turnDetails == null ? undefined : normaliseTurnDetails(turnDetails),
+    }),
+  };
+}
+
+function normaliseTurnDetails(turn: NonNullable<TurnDetailsRequest>): TurnDetails {
+  const { username, password, uris, relayProtocol, transportPolicy, relayLocation, ...unknown } = turn;
+  return { ...unknown, ...present({ username, password, uris, relayProtocol, transportPolicy, relayLocation }) };
 }
 
 /**

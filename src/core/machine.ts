@@ -16,20 +16,31 @@ export interface MachineSettings {
 }
 
 /**
+ * Why an instance can only be recycled:
+ * - `quitting`: the session ended with `quitOnSessionEnded` and the application is quitting;
+ * - `appExited`: the supervised application exited by itself;
+ * - `shuttingDown`: the service was told to stop (SIGTERM, SIGINT). It outranks the others:
+ *   the application exiting while the service stops changes nothing.
+ */
+export type RecyclingCause = 'quitting' | 'appExited' | 'shuttingDown';
+
+/**
  * Where the session is in its life.
  * - `open`: a session may be starting or running;
  * - `awaitingResume`: endsession opened the resume window at `openedAt`;
  * - `ended`: the session ended without quitting; a new one begins with credentials or a client;
- * - `recycling`: the session ended and the application is quitting, or the supervised
- *   application exited by itself (terminal).
+ * - `recycling`: terminal, `because` of one of the RecyclingCauses.
  */
 export type Phase =
   | { readonly name: 'open' }
   | { readonly name: 'awaitingResume'; readonly openedAt: number }
   | { readonly name: 'ended' }
-  | { readonly name: 'recycling' };
+  | { readonly name: 'recycling'; readonly because: RecyclingCause };
 
 export type PhaseName = Phase['name'];
+
+/** Whether the instance can only be recycled, and `because` of what. */
+export const isRecycling = (phase: Phase, because: RecyclingCause): boolean => phase.name === 'recycling' && phase.because === because;
 
 export interface SessionState {
   readonly appReady: boolean;
@@ -51,14 +62,10 @@ export interface SessionState {
   readonly phase: Phase;
   readonly lastSessionId: string | null;
   readonly credentialsReceived: boolean;
-  /** The supervised application exited by itself: the instance can only be recycled. */
-  readonly appExited: boolean;
   /** When the first client of this session connected; null until one has. */
   readonly sessionStartedAt: number | null;
   /** When credentials came for a session no client has connected to yet; null otherwise. */
   readonly waitingForFirstClientSince: number | null;
-  /** SIGTERM or SIGINT: the service is stopping (terminal). */
-  readonly shuttingDown: boolean;
 }
 
 /**
@@ -85,10 +92,8 @@ export const INITIAL_STATE: SessionState = Object.freeze({
   phase: Object.freeze({ name: 'open' }),
   lastSessionId: null,
   credentialsReceived: false,
-  appExited: false,
   sessionStartedAt: null,
   waitingForFirstClientSince: null,
-  shuttingDown: false,
 });
 
 /** The timers the machine asks for; the shell owns one of each at most. */
@@ -151,8 +156,9 @@ export function step(state: SessionState, input: SessionInput, ctx: StepContext)
       return timerFired(state, input.timer, ctx);
     case 'appExited':
       // Nothing is dispatched: there is no application left to hear it. The supervisor exits.
+      if (isRecycling(state.phase, 'shuttingDown')) return unchanged(state);
       return {
-        state: { ...state, ...NO_POLICY_CLOCKS, appExited: true, phase: { name: 'recycling' } },
+        state: { ...state, ...NO_POLICY_CLOCKS, phase: { name: 'recycling', because: 'appExited' } },
         effects: runningTimers(state, ctx.settings).map(cancel),
       };
     case 'shutdown':
@@ -281,13 +287,13 @@ function timerFired(state: SessionState, timer: TimerName, ctx: StepContext): St
  * stopping already.
  */
 function shutdown(state: SessionState, deadlineSeconds: number | undefined, settings: MachineSettings): Step {
-  if (state.shuttingDown) return unchanged(state);
+  if (isRecycling(state.phase, 'shuttingDown')) return unchanged(state);
   const effects = runningTimers(state, settings).map(cancel);
-  if (isLive(state) && !state.appExited) {
+  if (isLive(state)) {
     const payload: SessionEndedPayload = { sessionId: state.lastSessionId, cause: 'SHUTDOWN', ...(deadlineSeconds === undefined ? {} : { deadlineSeconds }) };
     effects.push({ type: 'dispatchEnded', event: SESSION_ENDED_EVENT, payload });
   }
-  return { state: { ...state, ...NO_POLICY_CLOCKS, sessionReadyEventReceived: false, shuttingDown: true, phase: { name: 'recycling' } }, effects };
+  return { state: { ...state, ...NO_POLICY_CLOCKS, sessionReadyEventReceived: false, phase: { name: 'recycling', because: 'shuttingDown' } }, effects };
 }
 
 function endSession(
@@ -325,7 +331,7 @@ function end(state: SessionState, cause: EndCause, settings: MachineSettings): S
   const base = { ...state, ...NO_POLICY_CLOCKS, sessionReadyEventReceived: false };
   if (settings.quitOnSessionEnded) {
     effects.push({ type: 'quit', exitCode: 0 });
-    return { state: { ...base, phase: { name: 'recycling' } }, effects };
+    return { state: { ...base, phase: { name: 'recycling', because: 'quitting' } }, effects };
   }
   return { state: { ...base, phase: { name: 'ended' }, previousClientConnected: state.clients > 0 }, effects };
 }

@@ -1,6 +1,7 @@
-import type { SessionStatus, StreamingCredentials } from '../../generated/types.gen.js';
+import type { SessionStatus, StreamingCredentials, StreamingCredentialsRequest } from '../../generated/types.gen.js';
 import type { KitEventBus } from './bus.js';
 import { NamedTimers, type Clock } from './clock.js';
+import { readCredentials, type CredentialsOutcome } from './credentials.js';
 import {
   APP_READY_EVENT,
   CLIENT_CONNECTED_EVENT,
@@ -108,8 +109,15 @@ export class Session {
     return input.type === 'clientConnected' && input.clientId !== undefined && refusesConnect(this.#state, input.clientId);
   }
 
-  setCredentials(credentials: StreamingCredentials): void {
-    this.#apply({ type: 'credentials', credentials });
+  /**
+   * Credentials for the application, read as the original reads them. Accepted, they are
+   * dispatched normalised, unknown fields kept (NVCF may add some); refused (a WebRTC stack
+   * would refuse them), the previous ones stay. They are never logged.
+   */
+  setCredentials(body: StreamingCredentialsRequest): CredentialsOutcome {
+    const outcome = readCredentials(body);
+    if (outcome.accepted) this.#apply({ type: 'credentials', credentials: outcome.credentials });
+    return outcome;
   }
 
   /** The supervised application exited by itself: report recycle-instance from now on. */

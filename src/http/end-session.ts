@@ -1,7 +1,7 @@
 import type { Logger } from '../core/logger.js';
 import type { Session } from '../core/session.js';
 import type { Handler } from './handlers.js';
-import { toBoolean } from './lenient.js';
+import { toBoolean } from '../core/lenient.js';
 
 /** `POST /v1/streaming/endsession`: ends the session or opens its resume window. */
 export function endSession(session: Session, logger: Logger): Handler<'endSession'> {

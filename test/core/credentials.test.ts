@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { credentialsProblems } from '../../src/core/credentials.js';
-import type { StreamingCredentials, TurnDetails } from '../../generated/types.gen.js';
+import { credentialsProblems, readCredentials } from '../../src/core/credentials.js';
+import type { StreamingCredentials, StreamingCredentialsRequest, TurnDetails } from '../../generated/types.gen.js';
 import { SEED_CREDENTIALS } from '../support/fixtures.js';
 
 const turn = SEED_CREDENTIALS.turnDetails!;
@@ -57,5 +57,45 @@ describe('credentials, checked as a browser checks their ICE configuration', () 
     expect(paths({ ...SEED_CREDENTIALS, stunIp: 'a b' })).toEqual(['/stunIp']);
     expect(paths({ ...SEED_CREDENTIALS, stunIp: '2001:db8::1' })).toEqual([]);
     expect(paths({ ...SEED_CREDENTIALS, stunIp: '[2001:db8::1]' })).toEqual([]);
+  });
+});
+
+describe('a credentials body, read as the original reads it', () => {
+  const { turnDetails: TURN, ...STUN } = SEED_CREDENTIALS;
+  const accepted = (body: StreamingCredentialsRequest) => {
+    const outcome = readCredentials(body);
+    if (!outcome.accepted) throw new Error(`refused: ${JSON.stringify(outcome.problems)}`);
+    return outcome.credentials;
+  };
+
+  it("accepts the seed's example as it is", () => {
+    expect(readCredentials(SEED_CREDENTIALS)).toEqual({ accepted: true, credentials: SEED_CREDENTIALS });
+  });
+
+  it('takes null as absent, leaving no null and no undefined in what the application gets', () => {
+    const read = accepted({ stunIp: null, stunPort: null, username: null, password: null, privateSharedPort: null, turnDetails: null });
+    expect(read).toStrictEqual({});
+    expect(Object.keys(accepted({ ...SEED_CREDENTIALS, privateSharedPort: null, turnDetails: null }))).toEqual(['stunIp', 'stunPort', 'username', 'password']);
+  });
+
+  it('takes null as absent inside turnDetails too', () => {
+    const read = accepted({ ...STUN, turnDetails: { ...TURN, relayProtocol: null, transportPolicy: null, relayLocation: null } });
+    expect(read.turnDetails).toStrictEqual({ username: TURN!.username, password: TURN!.password, uris: TURN!.uris });
+  });
+
+  it('reads ports given as strings of digits as integers', () => {
+    expect(accepted({ ...SEED_CREDENTIALS, stunPort: '3478', privateSharedPort: '49100' })).toStrictEqual({ ...SEED_CREDENTIALS, stunPort: 3478, privateSharedPort: 49100 });
+  });
+
+  it('keeps unknown fields, at the top and inside turnDetails, as they came', () => {
+    const body = { ...SEED_CREDENTIALS, region: 'eu', extra: { a: [1, null] }, turnDetails: { ...TURN, ttl: 600 } } as StreamingCredentialsRequest;
+    expect(accepted(body)).toStrictEqual(body);
+  });
+
+  it('refuses what a WebRTC stack would refuse, naming each field, and gives no credentials', () => {
+    const outcome = readCredentials({ ...SEED_CREDENTIALS, stunIp: 'a b', turnDetails: { ...TURN, uris: ['turn:1.2.3.4:99999'] } });
+    expect(outcome.accepted).toBe(false);
+    expect(outcome).not.toHaveProperty('credentials');
+    if (!outcome.accepted) expect(outcome.problems.map((p) => p.path)).toEqual(['/stunIp', '/turnDetails/uris/0']);
   });
 });

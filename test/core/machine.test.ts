@@ -294,7 +294,7 @@ describe('a new session after an end without quit', () => {
   it('does not begin after a quitting end: recycling is terminal', () => {
     const recycling = run([...UP, endSession(true)]).state;
     const { steps, state } = run([credentials(), connect, disconnect, sessionReady, endSession(true)], DEFAULTS, recycling);
-    expect(state.phase).toEqual({ name: 'recycling' });
+    expect(state.phase).toEqual({ name: 'recycling', because: 'quitting' });
     expect(steps.flatMap((s) => endedEffects(s.effects))).toEqual([]);
     expect(steps.flatMap((s) => effectTypes(s.effects))).not.toContain('quit');
     expect(steps[steps.length - 1]!.sessionStatus).toBe('COMPLETE');
@@ -407,7 +407,7 @@ describe('the resume timer effects', () => {
   it('quit last when the timer ends the session with quitOnSessionEnded', () => {
     const { last, state } = run([...UP, at(0), endSession(false), at(30_000), timerFired], OPT_IN_TIMER);
     expect(last.effects[last.effects.length - 1]).toEqual({ type: 'quit', exitCode: 0 });
-    expect(state.phase).toEqual({ name: 'recycling' });
+    expect(state.phase).toEqual({ name: 'recycling', because: 'quitting' });
   });
 
   it.each([
@@ -455,9 +455,10 @@ describe('step', () => {
     const quit = run([...UP, sessionReady, connect, at(0), endSession(false, 'a')], OPT_IN_TIMER);
     const noQuit = run([...UP, sessionReady, connect, endSession(true, 'b')], NO_QUIT);
     const recycling = run([...UP, endSession(true)]);
+    const exited = run([...UP, connect, appExited]);
     const policies = settingsWith({ maxSessionSeconds: 60, firstConnectionTimeoutSeconds: 30, quitOnSessionEnded: false });
     const timed = run([...UP, credentials(), connectAs('c'), disconnectAs('d'), endSession(false), shutdown(5)], policies);
-    return [INITIAL_STATE, ...quit.steps.map((s) => s.state), ...noQuit.steps.map((s) => s.state), recycling.state, ...timed.steps.map((s) => s.state)];
+    return [INITIAL_STATE, ...quit.steps.map((s) => s.state), ...noQuit.steps.map((s) => s.state), recycling.state, exited.state, ...timed.steps.map((s) => s.state)];
   };
 
   it('never mutates its input state (every input from every kind of state, deep-frozen)', () => {
@@ -501,14 +502,52 @@ describe('the supervised application exiting by itself', () => {
     ['after the session ended without quitting', [...UP, endSession(true)] as const],
   ])('makes the phase recycling, %s, and dispatches nothing', (_, script) => {
     const { state, last } = run([...script, appExited], NO_QUIT);
-    expect(state.phase).toEqual({ name: 'recycling' });
-    expect(state.appExited).toBe(true);
+    expect(state.phase).toEqual({ name: 'recycling', because: 'appExited' });
     expect(last.effects).toEqual([]);
   });
 
   it('cancels the resume timer of an open resume window', () => {
     const { state, last } = run([...UP, connect, endSession(false), appExited], OPT_IN_TIMER);
-    expect(state.phase).toEqual({ name: 'recycling' });
+    expect(state.phase).toEqual({ name: 'recycling', because: 'appExited' });
     expect(last.effects).toEqual([{ type: 'cancelTimer', timer: 'resume' }]);
+  });
+
+  it('after a quitting end, makes the phase recycling because the application exited', () => {
+    const { state, last } = run([...UP, endSession(true), appExited]);
+    expect(state.phase).toEqual({ name: 'recycling', because: 'appExited' });
+    expect(last.effects).toEqual([]);
+  });
+
+  it('while the service stops changes nothing: stopping outranks it', () => {
+    const stopping = run([...UP, connect, shutdown(10)]).state;
+    const { state, last } = run([appExited], DEFAULTS, stopping);
+    expect(state).toBe(stopping);
+    expect(state.phase).toEqual({ name: 'recycling', because: 'shuttingDown' });
+    expect(last.effects).toEqual([]);
+  });
+});
+
+describe('the service stopping (SIGTERM, SIGINT)', () => {
+  it.each([
+    ['before the application is ready', [] as const],
+    ['while a client streams', [...UP, connect] as const],
+    ['after a quitting end', [...UP, endSession(true)] as const],
+    ['after the application exited', [...UP, appExited] as const],
+  ])('makes the phase recycling because it is shutting down, %s', (_, script) => {
+    expect(run([...script, shutdown()]).state.phase).toEqual({ name: 'recycling', because: 'shuttingDown' });
+  });
+
+  it('ends a live session with cause SHUTDOWN, and nothing when the application has exited', () => {
+    expect(endedEffects(run([...UP, connect, shutdown(10)]).last.effects)).toEqual([
+      { type: 'dispatchEnded', event: ENDED, payload: { sessionId: null, cause: 'SHUTDOWN', deadlineSeconds: 10 } },
+    ]);
+    expect(run([...UP, connect, appExited, shutdown(10)]).last.effects).toEqual([]);
+  });
+
+  it('is said once: a second stop leaves the state as it is', () => {
+    const stopping = run([...UP, shutdown()]).state;
+    const { state, last } = run([shutdown()], DEFAULTS, stopping);
+    expect(state).toBe(stopping);
+    expect(last.effects).toEqual([]);
   });
 });

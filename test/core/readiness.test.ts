@@ -15,6 +15,7 @@ import {
   run,
   sessionReady,
   settingsWith,
+  shutdown,
   type Script,
 } from './helpers.js';
 
@@ -55,15 +56,18 @@ const expectRow = (answer: ReturnType<typeof readiness>, row: RowNumber) => {
 };
 
 describe('the readiness table', () => {
-  it('has the eight rows of BEHAVIOUR.md, in order, with their exact messages and HTTP codes, after the shutting-down row', () => {
-    const [first, ...kit] = READINESS_TABLE.map(({ statusMessage, httpStatus }) => ({ statusMessage, httpStatus }));
+  it('has the eight rows of BEHAVIOUR.md, in order, with their exact messages and HTTP codes, after the shutting-down and application-exited rows', () => {
+    const [shuttingDown, exited, ...kit] = READINESS_TABLE.map(({ statusMessage, httpStatus }) => ({ statusMessage, httpStatus }));
     expect(kit).toEqual(Object.values(ROW));
-    expect(first).toEqual(ROW[5]);
+    expect(shuttingDown).toEqual(ROW[5]);
+    expect(exited).toEqual(ROW[5]);
   });
 
-  it('has a distinct stable reason code per row', () => {
+  it('has a distinct stable reason code per row, but for the application-exited row, which answers as row 5 does', () => {
     const reasons = READINESS_TABLE.map((r) => r.reason);
     expect(new Set(reasons).size).toBe(9);
+    expect(reasons.filter((r) => r === 'SESSION_ENDED')).toHaveLength(2);
+    expect(reasons[1]).toBe('SESSION_ENDED');
     for (const reason of reasons) expect(reason).toMatch(/^[A-Z_]+$/);
   });
 });
@@ -316,5 +320,20 @@ describe('after the supervised application exited by itself', () => {
     const answer = readyAfter([...script, appExited], WAIT);
     expectRow(answer, 5);
     expect(answer).toEqual({ httpStatus: 503, statusMessage: 'Status: Streaming session ended (recycle instance)', reason: 'SESSION_ENDED' });
+  });
+
+  it('answers row 5 in place of row 3 when it exits after a quitting end', () => {
+    expectRow(readyAfter([...UP, sessionReady, endSession(true)], WAIT), 3);
+    expect(readyAfter([...UP, sessionReady, endSession(true), appExited], WAIT).reason).toBe('SESSION_ENDED');
+  });
+});
+
+describe('while the service stops', () => {
+  it.each([
+    ['after the application exited', [...UP, appExited, shutdown()]],
+    ['when the application exits after', [...UP, shutdown(), appExited]],
+    ['before the application is ready', [shutdown()]],
+  ] as Array<[string, Script]>)('answers SHUTTING_DOWN with row 5\'s message, %s', (_, script) => {
+    expect(readyAfter(script, WAIT)).toEqual({ httpStatus: 503, statusMessage: ROW[5].statusMessage, reason: 'SHUTTING_DOWN' });
   });
 });

@@ -5,7 +5,7 @@ import { Session } from '../../src/core/session.js';
 import type { MachineSettings } from '../../src/core/machine.js';
 import type { Readiness } from '../../src/core/readiness.js';
 import type { SessionEndedPayload } from '../../src/core/events.js';
-import type { StreamingCredentials } from '../../generated/types.gen.js';
+import type { StreamingCredentials, StreamingCredentialsRequest } from '../../generated/types.gen.js';
 import { CREDS, settingsWith } from './helpers.js';
 
 // Event names exactly as BEHAVIOUR.md writes them.
@@ -182,6 +182,32 @@ describe('credentials through the shell', () => {
     const next = { ...CREDS, username: 'other', turnDetails: undefined };
     session.setCredentials(next);
     expect(session.credentials).toEqual(next);
+  });
+
+  it('arrive as the application expects them: nulls gone, ports as integers, unknown fields kept', () => {
+    const { session, creds } = harness();
+    expect(session.setCredentials({ ...CREDS, stunPort: '3478', privateSharedPort: null, region: 'eu' } as StreamingCredentialsRequest)).toEqual({ accepted: true, credentials: expect.anything() });
+    const { privateSharedPort: _, ...rest } = CREDS;
+    expect(creds).toStrictEqual([{ ...rest, stunPort: 3478, region: 'eu' }]);
+    expect(session.credentials).toStrictEqual(creds[0]);
+  });
+
+  it('are refused whole when a WebRTC stack would refuse them: nothing is dispatched and the previous ones stay', () => {
+    const { session, creds } = harness();
+    session.setCredentials(CREDS);
+    const outcome = session.setCredentials({ ...CREDS, turnDetails: { ...CREDS.turnDetails!, uris: ['turn:1.2.3.4:99999'] } });
+    expect(outcome).toEqual({ accepted: false, problems: [{ path: '/turnDetails/uris/0', message: expect.any(String) }] });
+    expect(creds).toEqual([CREDS]);
+    expect(session.credentials).toEqual(CREDS);
+    expect(session.state.credentialsReceived).toBe(true);
+  });
+
+  it('refused before any came, leave the session without credentials', () => {
+    const { session, creds } = harness();
+    expect(session.setCredentials({ ...CREDS, stunIp: 'a b' }).accepted).toBe(false);
+    expect(creds).toEqual([]);
+    expect(session.credentials).toBeUndefined();
+    expect(session.state.credentialsReceived).toBe(false);
   });
 });
 
@@ -426,7 +452,7 @@ describe('a readiness listener that re-enters the session', () => {
     expect(session.endSession()).toBe('AWAITING_RESUME');
     expect(ended.map((e) => e.cause)).toEqual(['GRACEFUL_SHUTDOWN']);
     expect(onQuit).toHaveBeenCalledTimes(1);
-    expect(session.state.phase).toEqual({ name: 'recycling' });
+    expect(session.state.phase).toEqual({ name: 'recycling', because: 'quitting' });
     expect(clock.pendingTimers).toBe(0);
   });
 });
