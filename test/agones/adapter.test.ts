@@ -45,6 +45,12 @@ class SidecarDouble implements AgonesSdk {
     return this.#unanswered.length;
   }
   shutdown = () => this.#take('shutdown');
+  allocate = () => this.#take('allocate');
+  /** A GameServer that declares no Counter and no List (the adapter here keeps none). */
+  gameServer = () => this.#take('gameserver').then(() => ({ counters: {}, lists: {} }));
+  updateCounter = (name: string, countDiff: number) => this.#take(`counter ${name} ${countDiff}`);
+  addListValue = (name: string, value: string) => this.#take(`list ${name} +${value}`);
+  removeListValue = (name: string, value: string) => this.#take(`list ${name} -${value}`);
   /** The calls other than health pings. */
   get moves() {
     return this.calls.filter((c) => c !== 'health');
