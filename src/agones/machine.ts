@@ -60,7 +60,7 @@ export interface ListState {
   readonly declared: boolean | null;
   readonly held: IdSet;
   readonly queue: readonly string[];
-  readonly parked: readonly string[];
+  readonly parked: IdSet;
   /** The List answered full, and nothing was added since: logged once. */
   readonly fullLogged: boolean;
 }
@@ -145,7 +145,7 @@ export function initialAgonesState(sdkUrl: string, healthPeriodMs: number, names
     readDue: names.counter !== null || names.list !== null,
     clients: IdSet.EMPTY,
     counter: names.counter === null ? null : { name: names.counter, declared: null, count: 0 },
-    list: names.list === null ? null : { name: names.list, declared: null, held: IdSet.EMPTY, queue: [], parked: [], fullLogged: false },
+    list: names.list === null ? null : { name: names.list, declared: null, held: IdSet.EMPTY, queue: [], parked: IdSet.EMPTY, fullLogged: false },
     occupancyOut: null,
   });
 }
@@ -292,7 +292,7 @@ const wantedCount = (state: AgonesState) => (state.inSession ? 1 : 0);
 function listChange(state: AgonesState, list: ListState, id: string): 'addlistvalue' | 'removelistvalue' | null {
   const wanted = state.clients.has(id);
   if (wanted === list.held.has(id)) return null;
-  if (wanted && list.parked.includes(id)) return null;
+  if (wanted && list.parked.has(id)) return null;
   return wanted ? 'addlistvalue' : 'removelistvalue';
 }
 
@@ -551,10 +551,19 @@ class Stepper {
     if (call === 'addlistvalue') {
       this.state = { ...this.state, list: { ...list, held: list.held.add(value), fullLogged: false } };
     } else {
-      // Room for a client the List had no room for: the first still connected is tried again.
-      const parked = list.parked.filter((id) => this.state.clients.has(id) && !list.held.has(id));
-      const [first, ...rest] = parked;
-      this.state = { ...this.state, list: { ...list, held: list.held.delete(value), parked: rest, queue: first === undefined ? list.queue : [...list.queue, first] } };
+      // Room for a client the List had no room for: one still connected is tried again (those
+      // gone meanwhile are forgotten on the way).
+      const held = list.held.delete(value);
+      let { parked } = list;
+      let next: string | undefined;
+      for (const id of list.parked) {
+        parked = parked.delete(id);
+        if (this.state.clients.has(id) && !held.has(id)) {
+          next = id;
+          break;
+        }
+      }
+      this.state = { ...this.state, list: { ...list, held, parked, queue: next === undefined ? list.queue : [...list.queue, next] } };
     }
     this.sent('occupancy');
   }
@@ -579,10 +588,10 @@ class Stepper {
       if (out.call === 'removelistvalue' && refusal === 'not found') return this.listTook('removelistvalue', value);
       if (out.call === 'addlistvalue' && refusal === 'already exists') return this.listTook('addlistvalue', value);
       if (out.call === 'addlistvalue' && refusal === 'out of range') {
-        this.state = { ...this.state, list: { ...list, parked: [...list.parked, value], fullLogged: true } };
+        this.state = { ...this.state, list: { ...list, parked: list.parked.add(value), fullLogged: true } };
         if (!list.fullLogged) this.log('warn', { list: list.name, error }, 'Agones List is full: a connected client is listed once another leaves');
       } else if (refusal === 'not found') {
-        this.state = { ...this.state, list: { ...list, declared: false, queue: [], parked: [] } };
+        this.state = { ...this.state, list: { ...list, declared: false, queue: [], parked: IdSet.EMPTY } };
         this.log('warn', { list: list.name, error }, 'Agones List not found: connected clients are not listed');
       } else {
         this.log('warn', { list: list.name, error }, 'Agones List refused the change; left as it is');
