@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { agonesStep, agonesView, initialAgonesState, type AgonesEffect, type AgonesInput, type AgonesState, type OccupancyNames } from '../../src/agones/machine.js';
 import type { AgonesCall, Declared, Refusal } from '../../src/agones/sdk.js';
-import type { ReadinessReason } from '../../src/core/readiness.js';
+import { READINESS_TABLE, type ReadinessReason } from '../../src/core/readiness.js';
 import { deepFreeze } from '../core/helpers.js';
 
 const URL = 'http://127.0.0.1:9358';
@@ -203,6 +203,15 @@ describe('the Agones step: Allocate', () => {
     ['Allocate refused: tried again after the back-off', [...READY_TAKEN, began('READY_FOR_CONNECTION')], refused('allocate'), [failed('allocate', 'trying again'), start('retryLifecycle', 200)]],
     ['not once Shutdown was asked', [...READY_TAKEN, SHUTDOWN], began('READY_FOR_CONNECTION'), []],
   ]);
+
+  it('never asks Allocate while readiness answers 503, and asks it at each reason that answers 200', () => {
+    const asked = (effects: readonly AgonesEffect[]) => effects.some((e) => e.type === 'send' && e.call === 'allocate');
+    for (const { reason, httpStatus } of READINESS_TABLE) {
+      const begun = agonesStep(after(IDLE), began(reason));
+      const heard = agonesStep(begun.state, readiness(reason));
+      expect({ reason, asked: asked(begun.effects) || asked(heard.effects) }).toEqual({ reason, asked: httpStatus === 200 });
+    }
+  });
 
   it('shows the GameServer Allocated once the sidecar took Allocate, and Ready again after the session', () => {
     expect(agonesView(after(ALLOCATED)).state).toBe('Allocated');
