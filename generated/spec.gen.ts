@@ -740,6 +740,8 @@ export const openApiDocument = {
                                         drainOnStop: false,
                                         agones: null,
                                         agonesHealthPeriodSeconds: 2,
+                                        agonesSessionsCounter: 'sessions',
+                                        agonesClientsList: 'clients',
                                         appReadyWhen: null,
                                         newFrameWhen: null,
                                         sessionReadyWhen: null
@@ -1001,6 +1003,8 @@ export const openApiDocument = {
                             'drainOnStop',
                             'agones',
                             'agonesHealthPeriodSeconds',
+                            'agonesSessionsCounter',
+                            'agonesClientsList',
                             'appReadyWhen',
                             'newFrameWhen',
                             'sessionReadyWhen'
@@ -1069,6 +1073,14 @@ export const openApiDocument = {
                             agonesHealthPeriodSeconds: {
                                 type: 'integer'
                             },
+                            agonesSessionsCounter: {
+                                type: 'string',
+                                description: 'Empty: no Counter is kept.'
+                            },
+                            agonesClientsList: {
+                                type: 'string',
+                                description: 'Empty: no List is kept.'
+                            },
                             appReadyWhen: {
                                 type: 'string',
                                 nullable: true
@@ -1097,7 +1109,9 @@ export const openApiDocument = {
                     'lastCall',
                     'lastError',
                     'healthPings',
-                    'pendingCalls'
+                    'pendingCalls',
+                    'counter',
+                    'list'
                 ],
                 additionalProperties: false,
                 properties: {
@@ -1110,10 +1124,11 @@ export const openApiDocument = {
                         nullable: true,
                         enum: [
                             'Ready',
+                            'Allocated',
                             'Shutdown',
                             null
                         ],
-                        description: 'The GameServer state the last call the sidecar took moved it to; null before any.'
+                        description: 'The GameServer state the last call the sidecar took moved it to (Allocated once a session started); null before any.'
                     },
                     lastCall: {
                         type: 'object',
@@ -1128,9 +1143,14 @@ export const openApiDocument = {
                                 type: 'string',
                                 enum: [
                                     'ready',
+                                    'allocate',
                                     'health',
                                     'setlabel',
-                                    'shutdown'
+                                    'shutdown',
+                                    'gameserver',
+                                    'updatecounter',
+                                    'addlistvalue',
+                                    'removelistvalue'
                                 ]
                             },
                             ok: {
@@ -1149,14 +1169,70 @@ export const openApiDocument = {
                     },
                     pendingCalls: {
                         type: 'array',
-                        description: 'Calls waiting for the sidecar, lifecycle calls (in order) first, then one per label with a value not yet sent.',
+                        description: 'Calls waiting for the sidecar, lifecycle calls (in order) first, then one per label with a value not yet sent, then the Counter\'s and the List\'s changes not yet taken.',
                         items: {
                             type: 'string',
                             enum: [
                                 'ready',
+                                'allocate',
                                 'setlabel',
-                                'shutdown'
+                                'shutdown',
+                                'gameserver',
+                                'updatecounter',
+                                'addlistvalue',
+                                'removelistvalue'
                             ]
+                        }
+                    },
+                    counter: {
+                        type: 'object',
+                        nullable: true,
+                        description: 'The Counter of sessions (agonesSessionsCounter); null when that setting is empty.',
+                        required: [
+                            'name',
+                            'declared',
+                            'count'
+                        ],
+                        additionalProperties: false,
+                        properties: {
+                            name: {
+                                type: 'string'
+                            },
+                            declared: {
+                                type: 'boolean',
+                                nullable: true,
+                                description: 'Whether the GameServer declares it (when not, it is not kept); null until the GameServer is read.'
+                            },
+                            count: {
+                                type: 'integer',
+                                description: 'Its count as the calls the sidecar took left it (1 while a session is under way).'
+                            }
+                        }
+                    },
+                    list: {
+                        type: 'object',
+                        nullable: true,
+                        description: 'The List of connected client ids (agonesClientsList); null when that setting is empty.',
+                        required: [
+                            'name',
+                            'declared',
+                            'size'
+                        ],
+                        additionalProperties: false,
+                        properties: {
+                            name: {
+                                type: 'string'
+                            },
+                            declared: {
+                                type: 'boolean',
+                                nullable: true,
+                                description: 'Whether the GameServer declares it (when not, it is not kept); null until the GameServer is read.'
+                            },
+                            size: {
+                                type: 'integer',
+                                minimum: 0,
+                                description: 'How many client ids it holds as the calls the sidecar took left it.'
+                            }
                         }
                     }
                 }

@@ -100,6 +100,14 @@ export type StatusReport = {
          */
         agones: boolean | null;
         agonesHealthPeriodSeconds: number;
+        /**
+         * Empty: no Counter is kept.
+         */
+        agonesSessionsCounter: string;
+        /**
+         * Empty: no List is kept.
+         */
+        agonesClientsList: string;
         appReadyWhen: string | null;
         newFrameWhen: string | null;
         sessionReadyWhen: string | null;
@@ -116,11 +124,11 @@ export type AgonesView = {
      */
     sdkUrl: string;
     /**
-     * The GameServer state the last call the sidecar took moved it to; null before any.
+     * The GameServer state the last call the sidecar took moved it to (Allocated once a session started); null before any.
      */
-    state: 'Ready' | 'Shutdown' | null;
+    state: 'Ready' | 'Allocated' | 'Shutdown' | null;
     lastCall: {
-        call: 'ready' | 'health' | 'setlabel' | 'shutdown';
+        call: 'ready' | 'allocate' | 'health' | 'setlabel' | 'shutdown' | 'gameserver' | 'updatecounter' | 'addlistvalue' | 'removelistvalue';
         ok: boolean;
     } | null;
     /**
@@ -132,9 +140,37 @@ export type AgonesView = {
      */
     healthPings: boolean;
     /**
-     * Calls waiting for the sidecar, lifecycle calls (in order) first, then one per label with a value not yet sent.
+     * Calls waiting for the sidecar, lifecycle calls (in order) first, then one per label with a value not yet sent, then the Counter's and the List's changes not yet taken.
      */
-    pendingCalls: Array<'ready' | 'setlabel' | 'shutdown'>;
+    pendingCalls: Array<'ready' | 'allocate' | 'setlabel' | 'shutdown' | 'gameserver' | 'updatecounter' | 'addlistvalue' | 'removelistvalue'>;
+    /**
+     * The Counter of sessions (agonesSessionsCounter); null when that setting is empty.
+     */
+    counter: {
+        name: string;
+        /**
+         * Whether the GameServer declares it (when not, it is not kept); null until the GameServer is read.
+         */
+        declared: boolean | null;
+        /**
+         * Its count as the calls the sidecar took left it (1 while a session is under way).
+         */
+        count: number;
+    } | null;
+    /**
+     * The List of connected client ids (agonesClientsList); null when that setting is empty.
+     */
+    list: {
+        name: string;
+        /**
+         * Whether the GameServer declares it (when not, it is not kept); null until the GameServer is read.
+         */
+        declared: boolean | null;
+        /**
+         * How many client ids it holds as the calls the sidecar took left it.
+         */
+        size: number;
+    } | null;
 };
 
 export type StartupStatus = {

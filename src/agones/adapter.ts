@@ -2,9 +2,10 @@ import type { AgonesView } from '../../generated/types.gen.js';
 import { NamedTimers, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { assertNever } from '../core/machine.js';
+import type { SessionState } from '../core/machine.js';
 import type { Session, StepRecord } from '../core/session.js';
-import { agonesStep, agonesView, initialAgonesState, type AgonesEffect, type AgonesInput, type AgonesState, type AgonesTimer } from './machine.js';
-import { SdkCallTimedOut, type AgonesSdk } from './sdk.js';
+import { agonesStep, agonesView, initialAgonesState, type AgonesEffect, type AgonesInput, type AgonesState, type AgonesTimer, type OccupancyNames } from './machine.js';
+import { SdkCallRefused, SdkCallTimedOut, type AgonesCall, type AgonesSdk } from './sdk.js';
 
 export { READINESS_LABEL, RETRY_FIRST_MS, RETRY_MAX_MS, SESSION_LABEL, SHUTDOWN_DEADLINE_MS } from './machine.js';
 
@@ -14,6 +15,8 @@ export interface AgonesAdapterOptions {
   clock: Clock;
   logger: Logger;
   healthPeriodMs: number;
+  /** The Counter and List to keep, when the GameServer declares them; none by default. */
+  occupancy?: OccupancyNames;
 }
 
 /**
@@ -31,7 +34,7 @@ export class AgonesAdapter {
   constructor(options: AgonesAdapterOptions) {
     this.#options = options;
     this.#timers = new NamedTimers(options.clock, (timer) => this.#apply({ type: 'timerFired', timer }));
-    this.#state = initialAgonesState(options.sdk.url, options.healthPeriodMs);
+    this.#state = initialAgonesState(options.sdk.url, options.healthPeriodMs, options.occupancy);
     const { session } = options;
     this.#unsubscribe = [
       session.onReadinessChange((now) => this.#apply({ type: 'readinessChanged', readiness: now.reason })),
@@ -70,8 +73,12 @@ export class AgonesAdapter {
       if (typeof sessionId === 'string') sessionIds.push(sessionId);
     }
     const ended = after.phase.name === 'ended' && before.phase.name !== 'ended';
-    if (sessionIds.length === 0 && !ended) return;
-    this.#apply({ type: 'sessionStepped', sessionIds, endedWith: ended ? this.#options.session.readiness().reason : null });
+    const inSession = underway(after);
+    // The ids the session counts: a connect or disconnect it ignored (said twice, refused) changes none.
+    const joined = input.type === 'clientConnected' && input.clientId !== undefined && after.clientIds !== before.clientIds ? input.clientId : null;
+    const left = input.type === 'clientDisconnected' && input.clientId !== undefined && after.clientIds !== before.clientIds ? input.clientId : null;
+    if (sessionIds.length === 0 && !ended && inSession === underway(before) && joined === null && left === null) return;
+    this.#apply({ type: 'sessionStepped', sessionIds, inSession, ended, joined, left, readiness: this.#options.session.readiness().reason });
   }
 
   #apply(input: AgonesInput): void {
@@ -85,11 +92,22 @@ export class AgonesAdapter {
     switch (effect.type) {
       case 'send': {
         const { call } = effect;
-        const sent = call === 'setlabel' ? sdk.setLabel(effect.key, effect.value) : sdk[call]();
-        sent.then(
-          () => this.#apply({ type: 'answered', call, outcome: 'taken' }),
-          (error: unknown) => this.#apply({ type: 'answered', call, outcome: error instanceof SdkCallTimedOut ? 'timed out' : 'refused', error: errorText(error) }),
-        );
+        const failed = (error: unknown) => this.#apply(failure(call, error));
+        if (effect.call === 'gameserver') {
+          sdk.gameServer().then((declared) => this.#apply({ type: 'gameServerRead', declared }), failed);
+          return;
+        }
+        const sent =
+          effect.call === 'setlabel'
+            ? sdk.setLabel(effect.key, effect.value)
+            : effect.call === 'updatecounter'
+              ? sdk.updateCounter(effect.name, effect.countDiff)
+              : effect.call === 'addlistvalue'
+                ? sdk.addListValue(effect.name, effect.value)
+                : effect.call === 'removelistvalue'
+                  ? sdk.removeListValue(effect.name, effect.value)
+                  : sdk[effect.call]();
+        sent.then(() => this.#apply({ type: 'answered', call, outcome: 'taken' }), failed);
         return;
       }
       case 'startTimer':
@@ -112,6 +130,18 @@ export class AgonesAdapter {
     }
   }
 
+}
+
+/** A session is under way from its credentials or first client until it ends: the session's policy clocks run just then. */
+function underway(state: SessionState): boolean {
+  return state.sessionStartedAt !== null || state.waitingForFirstClientSince !== null;
+}
+
+/** What became of a call that failed: not answered in time, or refused (with the reason the sidecar gave, when it gave one). */
+function failure(call: AgonesCall, error: unknown): AgonesInput {
+  if (error instanceof SdkCallTimedOut) return { type: 'answered', call, outcome: 'timed out', error: errorText(error) };
+  const refusal = error instanceof SdkCallRefused ? error.refusal : undefined;
+  return { type: 'answered', call, outcome: 'refused', error: errorText(error), ...(refusal && { refusal }) };
 }
 
 /** A failure in one line: fetch hides the reason (refused, timed out) in its cause. */

@@ -20,5 +20,6 @@ export function startAgones({ session, settings, env, clock, logger }: AgonesSta
   if (!agonesWanted(settings.agones, env)) return undefined;
   const sdk = createRestSdk(sdkUrl(env));
   logger.info({ sdkUrl: sdk.url, healthPeriodSeconds: settings.agonesHealthPeriodSeconds }, 'Agones GameServer: driving it through the SDK sidecar');
-  return new AgonesAdapter({ session, sdk, clock, logger, healthPeriodMs: settings.agonesHealthPeriodSeconds * 1000 });
+  const occupancy = { counter: settings.agonesSessionsCounter || null, list: settings.agonesClientsList || null };
+  return new AgonesAdapter({ session, sdk, clock, logger, healthPeriodMs: settings.agonesHealthPeriodSeconds * 1000, occupancy });
 }

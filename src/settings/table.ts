@@ -26,6 +26,8 @@ export interface SettingSpec<Name extends string = SettingName> {
   readonly expected?: string;
   /** Strings: surrounding whitespace is dropped (with a warning) before the check. */
   readonly trim?: boolean;
+  /** Strings: the empty string is a value (it turns off what the setting names). */
+  readonly allowEmpty?: boolean;
   /** An environment variable naming a file that holds the value (the Docker and Kubernetes secrets convention). */
   readonly fileEnv?: string;
 }
@@ -197,6 +199,22 @@ const ROWS = [
     min: 1,
     max: 300,
     description: 'Agones: seconds between health pings; keep it below the GameServer health.periodSeconds.',
+  },
+  {
+    name: 'agonesSessionsCounter',
+    type: 'string',
+    default: 'sessions',
+    allowEmpty: true,
+    expected: 'a Counter name, or empty for none',
+    description: 'Agones: the Counter kept at 1 while a session is under way and at 0 otherwise, when the GameServer declares it (empty = none, from a flag or a .kit file: an empty environment variable counts as unset).',
+  },
+  {
+    name: 'agonesClientsList',
+    type: 'string',
+    default: 'clients',
+    allowEmpty: true,
+    expected: 'a List name, or empty for none',
+    description: 'Agones: the List that holds the ids of the connected clients, when the GameServer declares it (empty = none, from a flag or a .kit file: an empty environment variable counts as unset).',
   },
   ...READY_RULE_SETTINGS.map(({ name, event }) => ({
     name,

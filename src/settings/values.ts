@@ -39,7 +39,7 @@ export function fromText(spec: SettingSpec, text: string, key: string): Value {
 
 function checkString(spec: SettingSpec, raw: string, key: string, suffix: string): string {
   const text = spec.trim ? raw.trim() : raw;
-  if (text === '') throw invalid(spec, key, raw, suffix);
+  if (text === '' && spec.allowEmpty !== true) throw invalid(spec, key, raw, suffix);
   const problem = spec.check?.(text);
   if (problem !== undefined) throw invalid(spec, key, raw, suffix, problem);
   return text;

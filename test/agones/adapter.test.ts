@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgonesAdapter, RETRY_FIRST_MS, SHUTDOWN_DEADLINE_MS } from '../../src/agones/adapter.js';
+import type { OccupancyNames } from '../../src/agones/machine.js';
 import { labelValue } from '../../src/agones/labels.js';
-import { agonesWanted, SdkCallTimedOut, sdkUrl, type AgonesSdk } from '../../src/agones/sdk.js';
+import { agonesWanted, SdkCallTimedOut, sdkUrl, type AgonesSdk, type Declared } from '../../src/agones/sdk.js';
 import { createKitEventBus } from '../../src/core/bus.js';
 import { FakeClock } from '../../src/core/clock.js';
 import { APP_READY_EVENT, CLIENT_CONNECTED_EVENT, CLIENT_DISCONNECTED_EVENT, NEW_FRAME_EVENT } from '../../src/core/events.js';
@@ -45,6 +46,13 @@ class SidecarDouble implements AgonesSdk {
     return this.#unanswered.length;
   }
   shutdown = () => this.#take('shutdown');
+  allocate = () => this.#take('allocate');
+  /** What the GameServer declares: nothing, unless a test says otherwise. */
+  declared: Declared = { counters: {}, lists: {} };
+  gameServer = () => this.#take('gameserver').then(() => this.declared);
+  updateCounter = (name: string, countDiff: number) => this.#take(`counter ${name} ${countDiff}`);
+  addListValue = (name: string, value: string) => this.#take(`list ${name} +${value}`);
+  removeListValue = (name: string, value: string) => this.#take(`list ${name} -${value}`);
   /** The calls other than health pings. */
   get moves() {
     return this.calls.filter((c) => c !== 'health');
@@ -57,7 +65,7 @@ afterEach(() => {
   for (const adapter of adapters.splice(0)) adapter.stop();
 });
 
-function setUp({ quit = false, periodMs = 2000, down = false, slowLabels = false } = {}) {
+function setUp({ quit = false, periodMs = 2000, down = false, slowLabels = false, occupancy = undefined as OccupancyNames | undefined, declared = undefined as Declared | undefined } = {}) {
   const clock = new FakeClock();
   const bus = createKitEventBus();
   const warnings: Array<Record<string, unknown>> = [];
@@ -72,7 +80,8 @@ function setUp({ quit = false, periodMs = 2000, down = false, slowLabels = false
   const sdk = new SidecarDouble();
   sdk.down = down;
   sdk.slowLabels = slowLabels;
-  const adapter = new AgonesAdapter({ session, sdk, clock, logger, healthPeriodMs: periodMs });
+  if (declared) sdk.declared = declared;
+  const adapter = new AgonesAdapter({ session, sdk, clock, logger, healthPeriodMs: periodMs, ...(occupancy && { occupancy }) });
   adapters.push(adapter);
   const up = () => {
     bus.emit(APP_READY_EVENT);
@@ -206,6 +215,36 @@ describe('the Agones adapter', () => {
     clock.advance(1);
     await flush();
     expect(done).toBe(true);
+  });
+});
+
+describe('the Agones adapter hearing the session', () => {
+  const occupancy = { counter: 'sessions', list: 'clients' };
+  const declared = { counters: { sessions: 0 }, lists: { clients: [] } };
+
+  it('allocates once when a client connects first, and lists each id the session counts, once', async () => {
+    const { sdk, bus, up } = setUp({ occupancy, declared });
+    up();
+    await flush();
+    bus.emit(CLIENT_CONNECTED_EVENT, { clientId: 'viewer-a' });
+    bus.emit(CLIENT_CONNECTED_EVENT, { clientId: 'viewer-a' }); // said twice: one connection
+    bus.emit(CLIENT_CONNECTED_EVENT); // without an id: counted, not listed
+    for (let i = 0; i < 4; i++) await flush();
+    bus.emit(CLIENT_DISCONNECTED_EVENT, { clientId: 'viewer-a' });
+    bus.emit(CLIENT_DISCONNECTED_EVENT, { clientId: 'viewer-a' });
+    for (let i = 0; i < 4; i++) await flush();
+    expect(sdk.moves.filter((c) => !c.startsWith('label '))).toEqual(['gameserver', 'ready', 'allocate', 'counter sessions 1', 'list clients +viewer-a', 'list clients -viewer-a']);
+  });
+
+  it('counts a session begun by credentials, and uncounts it when it ends', async () => {
+    const { sdk, session, up } = setUp({ occupancy, declared });
+    up();
+    await flush();
+    session.setCredentials(SEED_CREDENTIALS);
+    for (let i = 0; i < 3; i++) await flush();
+    session.endSession({ gracefulShutdown: true });
+    for (let i = 0; i < 3; i++) await flush();
+    expect(sdk.moves.filter((c) => !c.startsWith('label '))).toEqual(['gameserver', 'ready', 'allocate', 'counter sessions 1', 'ready', 'counter sessions -1']);
   });
 });
 

@@ -85,6 +85,12 @@ describe.skipIf(!HAVE_CRDS)('the Agones manifests, against the CRD schemas', () 
     const deepTypo = structuredClone(fleet);
     deepTypo.spec.template.spec.template.spec.containers[0].readinesProbe = {};
     expect(errors(deepTypo)).not.toEqual([]);
+    const noKey = structuredClone(autoscaler);
+    delete noKey.spec.policy.counter.key;
+    expect(errors(noKey).join('\n')).toMatch(/must have required property 'key'/);
+    const tooLong = structuredClone(fleet);
+    tooLong.spec.template.spec.lists.clients.capacity = 1001;
+    expect(errors(tooLong).join('\n')).toMatch(/capacity must be <= 1000/);
   });
 });
 
@@ -119,10 +125,21 @@ describe('the Agones fleet', () => {
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(DEFAULT_SETTINGS.appStopGraceSeconds + 5);
   });
 
-  it('is kept with a buffer of Ready servers by its autoscaler', () => {
+  it('declares the Counter and List the service keeps by default: one session a server, some clients', () => {
+    expect(gameServer.counters[DEFAULT_SETTINGS.agonesSessionsCounter]).toEqual({ count: 0, capacity: 1 });
+    expect(gameServer.lists[DEFAULT_SETTINGS.agonesClientsList].capacity).toBeGreaterThanOrEqual(1);
+    const env = container.env.map((e: { name: string }) => e.name);
+    expect(env).not.toContain('LIVESTREAM_SESSION_AGONES_SESSIONS_COUNTER');
+    expect(env).not.toContain('LIVESTREAM_SESSION_AGONES_CLIENTS_LIST');
+  });
+
+  it('is kept with room for sessions by its autoscaler, counted by the sessions Counter', () => {
     expect(autoscaler.spec.fleetName).toBe(fleet.metadata.name);
-    expect(autoscaler.spec.policy.type).toBe('Buffer');
-    expect(Number(autoscaler.spec.policy.buffer.bufferSize)).toBeGreaterThanOrEqual(1);
-    expect(autoscaler.spec.policy.buffer.minReplicas).toBeGreaterThanOrEqual(Number(autoscaler.spec.policy.buffer.bufferSize));
+    expect(autoscaler.spec.policy.type).toBe('Counter');
+    const { key, bufferSize, minCapacity, maxCapacity } = autoscaler.spec.policy.counter;
+    expect(key).toBe(DEFAULT_SETTINGS.agonesSessionsCounter);
+    expect(Number(bufferSize)).toBeGreaterThanOrEqual(1);
+    expect(minCapacity).toBeGreaterThanOrEqual(Number(bufferSize));
+    expect(maxCapacity).toBeGreaterThan(minCapacity);
   });
 });

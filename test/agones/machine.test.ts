@@ -2,8 +2,9 @@
 // input, and the effects it must ask for. No sidecar, no clock: the expected effects are
 // written out from the rules (README, Agones' SDK contract), not taken from the code.
 import { describe, expect, it } from 'vitest';
-import { agonesStep, agonesView, initialAgonesState, type AgonesEffect, type AgonesInput, type AgonesState } from '../../src/agones/machine.js';
-import type { ReadinessReason } from '../../src/core/readiness.js';
+import { agonesStep, agonesView, initialAgonesState, type AgonesEffect, type AgonesInput, type AgonesState, type OccupancyNames } from '../../src/agones/machine.js';
+import type { AgonesCall, Declared, Refusal } from '../../src/agones/sdk.js';
+import { READINESS_TABLE, type ReadinessReason } from '../../src/core/readiness.js';
 import { deepFreeze } from '../core/helpers.js';
 
 const URL = 'http://127.0.0.1:9358';
@@ -14,26 +15,51 @@ const SLOW = 'PUT /metadata/label not answered within 3 s';
 const started = (readiness: ReadinessReason = 'APP_NOT_READY'): AgonesInput => ({ type: 'started', readiness });
 const readiness = (reason: ReadinessReason): AgonesInput => ({ type: 'readinessChanged', readiness: reason });
 const READY = readiness('READY_FOR_CONNECTION');
-const stepped = (sessionIds: string[], endedWith: ReadinessReason | null = null): AgonesInput => ({ type: 'sessionStepped', sessionIds, endedWith });
-const took = (call: 'ready' | 'shutdown' | 'health' | 'setlabel'): AgonesInput => ({ type: 'answered', call, outcome: 'taken' });
-const refused = (call: 'ready' | 'shutdown' | 'health' | 'setlabel', error = DOWN): AgonesInput => ({ type: 'answered', call, outcome: 'refused', error });
-const timedOut = (call: 'ready' | 'shutdown' | 'health' | 'setlabel', error = SLOW): AgonesInput => ({ type: 'answered', call, outcome: 'timed out', error });
-const fired = (timer: 'health' | 'retryLifecycle' | 'retryLabel' | 'shutdownDeadline'): AgonesInput => ({ type: 'timerFired', timer });
+type Step = Extract<AgonesInput, { type: 'sessionStepped' }>;
+/** A step of the session that named these ids; ended without quitting, with that readiness, when `endedWith` is given. */
+const stepped = (sessionIds: string[], endedWith: ReadinessReason | null = null, more: Partial<Step> = {}): AgonesInput => ({
+  type: 'sessionStepped',
+  sessionIds,
+  inSession: false,
+  ended: endedWith !== null,
+  joined: null,
+  left: null,
+  readiness: endedWith ?? 'APP_NOT_READY',
+  ...more,
+});
+/** A session begins (credentials came) with readiness `reason`. */
+const began = (reason: ReadinessReason): AgonesInput => stepped([], null, { inSession: true, readiness: reason });
+/** A client with an id connects: a session is under way. */
+const joined = (id: string, reason: ReadinessReason = 'SESSION_ACTIVE'): AgonesInput => stepped([], null, { inSession: true, joined: id, readiness: reason });
+const left = (id: string, reason: ReadinessReason = 'READY_FOR_CONNECTION'): AgonesInput => stepped([], null, { inSession: true, left: id, readiness: reason });
+const took = (call: AgonesCall): AgonesInput => ({ type: 'answered', call, outcome: 'taken' });
+const refused = (call: AgonesCall, error = DOWN): AgonesInput => ({ type: 'answered', call, outcome: 'refused', error });
+const timedOut = (call: AgonesCall, error = SLOW): AgonesInput => ({ type: 'answered', call, outcome: 'timed out', error });
+const refusedFor = (call: AgonesCall, refusal: Refusal, error = `${refusal}. as the sidecar says`): AgonesInput => ({ type: 'answered', call, outcome: 'refused', error, refusal });
+const read = (declared: Declared): AgonesInput => ({ type: 'gameServerRead', declared });
+const fired = (timer: 'health' | 'retryLifecycle' | 'retryLabel' | 'retryOccupancy' | 'shutdownDeadline'): AgonesInput => ({ type: 'timerFired', timer });
 const SHUTDOWN: AgonesInput = { type: 'shutdownAsked' };
 const STOP: AgonesInput = { type: 'stop' };
 const EXITED: AgonesInput = { type: 'appExited' };
 
 const label = (key: string, value: string): AgonesEffect => ({ type: 'send', call: 'setlabel', key, value });
-const send = (call: 'ready' | 'shutdown' | 'health'): AgonesEffect => ({ type: 'send', call });
-const start = (timer: 'health' | 'retryLifecycle' | 'retryLabel' | 'shutdownDeadline', ms: number): AgonesEffect => ({ type: 'startTimer', timer, ms });
-const cancel = (timer: 'health' | 'retryLifecycle' | 'retryLabel' | 'shutdownDeadline'): AgonesEffect => ({ type: 'cancelTimer', timer });
+const send = (call: 'ready' | 'allocate' | 'shutdown' | 'health' | 'gameserver'): AgonesEffect => ({ type: 'send', call });
+const count = (countDiff: number): AgonesEffect => ({ type: 'send', call: 'updatecounter', name: 'sessions', countDiff });
+const add = (value: string): AgonesEffect => ({ type: 'send', call: 'addlistvalue', name: 'clients', value });
+const remove = (value: string): AgonesEffect => ({ type: 'send', call: 'removelistvalue', name: 'clients', value });
+const info = (details: Record<string, unknown>, msg: string): AgonesEffect => ({ type: 'log', level: 'info', details, msg });
+const warn = (details: Record<string, unknown>, msg: string): AgonesEffect => ({ type: 'log', level: 'warn', details, msg });
+const start = (timer: 'health' | 'retryLifecycle' | 'retryLabel' | 'retryOccupancy' | 'shutdownDeadline', ms: number): AgonesEffect => ({ type: 'startTimer', timer, ms });
+const cancel = (timer: 'health' | 'retryLifecycle' | 'retryLabel' | 'retryOccupancy' | 'shutdownDeadline'): AgonesEffect => ({ type: 'cancelTimer', timer });
 const failed = (call: string, then: string, error = DOWN): AgonesEffect => ({ type: 'log', level: 'warn', details: { sdkUrl: URL, call, error }, msg: `Agones SDK call failed; ${then}` });
 const DETACH: AgonesEffect = { type: 'detach' };
 const RESOLVE: AgonesEffect = { type: 'resolveShutdown' };
 
-/** The state after `inputs`, every step checked to leave its (frozen) state as it was. */
-function after(inputs: readonly AgonesInput[]): AgonesState {
-  let state = deepFreeze(initialAgonesState(URL, PERIOD));
+const NAMES: OccupancyNames = { counter: 'sessions', list: 'clients' };
+
+/** The state after `inputs`, every step checked to leave its (frozen) state as it was; with occupancy kept under `names`. */
+function after(inputs: readonly AgonesInput[], names?: OccupancyNames): AgonesState {
+  let state = deepFreeze(initialAgonesState(URL, PERIOD, names));
   for (const input of inputs) state = deepFreeze(agonesStep(state, input).state);
   return state;
 }
@@ -45,9 +71,9 @@ const READY_TAKEN = [...IDLE, READY, took('setlabel'), took('ready')];
 
 type Row = [name: string, before: AgonesInput[], input: AgonesInput, effects: AgonesEffect[]];
 
-const table = (rows: Row[]) =>
+const table = (rows: Row[], names?: OccupancyNames) =>
   it.each(rows)('%s', (_name, before, input, effects) => {
-    expect(agonesStep(after(before), input).effects).toEqual(effects);
+    expect(agonesStep(after(before, names), input).effects).toEqual(effects);
   });
 
 describe('the Agones step: Ready and health', () => {
@@ -123,7 +149,7 @@ describe('the Agones step: back-off and logging', () => {
 
   it('records the last call and keeps the last error after later calls succeed', () => {
     const view = agonesView(after([...IDLE, READY, took('setlabel'), refused('ready'), fired('retryLifecycle'), took('ready')]));
-    expect(view).toEqual({ sdkUrl: URL, state: 'Ready', lastCall: { call: 'ready', ok: true }, lastError: DOWN, healthPings: true, pendingCalls: [] });
+    expect(view).toEqual({ sdkUrl: URL, state: 'Ready', lastCall: { call: 'ready', ok: true }, lastError: DOWN, healthPings: true, pendingCalls: [], counter: null, list: null });
   });
 });
 
@@ -152,5 +178,99 @@ describe('the Agones step: Shutdown', () => {
 
   it('shows the GameServer shut down and nothing waiting', () => {
     expect(agonesView(after([...READY_TAKEN, SHUTDOWN, took('shutdown')]))).toMatchObject({ state: 'Shutdown', healthPings: false, pendingCalls: [] });
+  });
+});
+
+/** Ready taken, then a session begun by its credentials and allocated. */
+const ALLOCATED = [...READY_TAKEN, began('READY_FOR_CONNECTION'), took('allocate')];
+
+describe('the Agones step: Allocate', () => {
+  table([
+    ['a session begins by its credentials on a Ready server: Allocate', READY_TAKEN, began('READY_FOR_CONNECTION'), [send('allocate')]],
+    ['a session begins by a first client connecting: Allocate', READY_TAKEN, joined('viewer-a'), [send('allocate')]],
+    ['never before readiness answers 200: a session begun while the app starts asks nothing', IDLE, began('APP_NOT_READY'), []],
+    ['...nor while readiness is still 503', [...IDLE, began('APP_NOT_READY')], readiness('RTX_NOT_READY'), [label('readiness', 'RTX_NOT_READY')]],
+    ['...and Allocate once it answers 200, with no Ready first (a Ready server may be handed to another viewer)', [...IDLE, began('APP_NOT_READY'), took('setlabel')], READY, [label('readiness', 'READY_FOR_CONNECTION'), send('allocate')]],
+    ['a client connected before the app was ready: Allocate once readiness answers 200 (SESSION_ACTIVE)', [...IDLE, joined('viewer-a', 'APP_NOT_READY'), took('setlabel')], readiness('SESSION_ACTIVE'), [label('readiness', 'SESSION_ACTIVE'), send('allocate')]],
+    ['Allocate waits for the Ready still out', [...IDLE, READY, took('setlabel')], began('READY_FOR_CONNECTION'), []],
+    ['...and goes once Ready is taken', [...IDLE, READY, took('setlabel'), began('READY_FOR_CONNECTION')], took('ready'), [send('allocate')]],
+    ['once a session: a client connecting to an allocated server asks nothing more', ALLOCATED, joined('viewer-a'), []],
+    ['no Ready while the session lasts, though its client left', [...ALLOCATED, readiness('SESSION_ACTIVE'), took('setlabel')], READY, [label('readiness', 'READY_FOR_CONNECTION')]],
+    ['a session ended without quitting: Ready again', ALLOCATED, stepped([], 'READY_FOR_CONNECTION'), [send('ready')]],
+    ['...and the next session Allocate again', [...ALLOCATED, stepped([], 'READY_FOR_CONNECTION'), took('ready')], began('READY_FOR_CONNECTION'), [send('allocate')]],
+    ['a session begun while the last one\'s client holds the server (still allocated): nothing', [...ALLOCATED, stepped([], 'WAITING_FOR_PREVIOUS_CLIENT')], joined('viewer-b', 'WAITING_FOR_PREVIOUS_CLIENT'), []],
+    ['...nor once that client leaves', [...ALLOCATED, stepped([], 'WAITING_FOR_PREVIOUS_CLIENT'), joined('viewer-b', 'WAITING_FOR_PREVIOUS_CLIENT')], readiness('SESSION_ACTIVE'), [label('readiness', 'SESSION_ACTIVE')]],
+    ['Allocate refused: tried again after the back-off', [...READY_TAKEN, began('READY_FOR_CONNECTION')], refused('allocate'), [failed('allocate', 'trying again'), start('retryLifecycle', 200)]],
+    ['not once Shutdown was asked', [...READY_TAKEN, SHUTDOWN], began('READY_FOR_CONNECTION'), []],
+  ]);
+
+  it('never asks Allocate while readiness answers 503, and asks it at each reason that answers 200', () => {
+    const asked = (effects: readonly AgonesEffect[]) => effects.some((e) => e.type === 'send' && e.call === 'allocate');
+    for (const { reason, httpStatus } of READINESS_TABLE) {
+      const begun = agonesStep(after(IDLE), began(reason));
+      const heard = agonesStep(begun.state, readiness(reason));
+      expect({ reason, asked: asked(begun.effects) || asked(heard.effects) }).toEqual({ reason, asked: httpStatus === 200 });
+    }
+  });
+
+  it('shows the GameServer Allocated once the sidecar took Allocate, and Ready again after the session', () => {
+    expect(agonesView(after(ALLOCATED)).state).toBe('Allocated');
+    expect(agonesView(after([...ALLOCATED, stepped([], 'READY_FOR_CONNECTION'), took('ready')])).state).toBe('Ready');
+    expect(agonesView(after([...READY_TAKEN, began('READY_FOR_CONNECTION')])).pendingCalls).toEqual(['allocate']);
+  });
+});
+
+const DECLARED: Declared = { counters: { sessions: 0 }, lists: { clients: [] } };
+/** Started with a Counter and a List to keep, the GameServer read and declaring both, Ready taken. */
+const OCC_READY = [started(), took('setlabel'), took('health'), read(DECLARED), READY, took('setlabel'), took('ready')];
+/** ...and a session begun, allocated and counted. */
+const OCC_SESSION = [...OCC_READY, began('READY_FOR_CONNECTION'), took('allocate'), took('updatecounter')];
+/** ...and viewer-a connected and listed. */
+const OCC_A = [...OCC_SESSION, joined('viewer-a'), took('addlistvalue')];
+
+describe('the Agones step: the Counter of sessions and the List of clients', () => {
+  table(
+    [
+      ['at start: the GameServer is read for what it declares', [], started(), [label('readiness', 'APP_NOT_READY'), start('health', PERIOD), send('health'), send('gameserver')]],
+      ['declares neither: each off, said once', [started()], read({ counters: {}, lists: {} }), [info({ counter: 'sessions' }, 'Agones GameServer declares no such Counter: sessions are not counted'), info({ list: 'clients' }, 'Agones GameServer declares no such List: connected clients are not listed')]],
+      ['...and a session then asks Allocate only', [started(), read({ counters: {}, lists: {} }), READY], joined('viewer-a'), []],
+      ['the read refused: tried again after the back-off', [started()], refused('gameserver'), [failed('gameserver', 'trying again'), start('retryOccupancy', 200)]],
+      ['...and read then', [started(), refused('gameserver')], fired('retryOccupancy'), [send('gameserver')]],
+      ['values left in the List from before are removed', [started()], read({ counters: { sessions: 0 }, lists: { clients: ['gone'] } }), [remove('gone')]],
+      ['a client connected before the read: counted after it', [started(), joined('viewer-a', 'APP_NOT_READY')], read(DECLARED), [count(1)]],
+      ['...and listed', [started(), joined('viewer-a', 'APP_NOT_READY'), read(DECLARED)], took('updatecounter'), [add('viewer-a')]],
+      ['a session begins: Allocate, and the Counter goes to 1', OCC_READY, began('READY_FOR_CONNECTION'), [send('allocate'), count(1)]],
+      ['a client connects: its id is added to the List', OCC_SESSION, joined('viewer-a'), [add('viewer-a')]],
+      ['...waiting for the Counter change still out', [...OCC_READY, began('READY_FOR_CONNECTION'), took('allocate')], joined('viewer-a'), []],
+      ['...and added once it is taken', [...OCC_READY, began('READY_FOR_CONNECTION'), took('allocate'), joined('viewer-a')], took('updatecounter'), [add('viewer-a')]],
+      ['a client leaves: its id is removed', OCC_A, left('viewer-a'), [remove('viewer-a')]],
+      ['a client without an id: nothing for the List', OCC_SESSION, stepped([], null, { inSession: true, readiness: 'SESSION_ACTIVE' }), []],
+      ['the session ends without quitting: Ready, and the Counter back to 0', OCC_SESSION, stepped([], 'READY_FOR_CONNECTION'), [send('ready'), count(-1)]],
+      ['a remove answered not found: the List is right, nothing is tried again', [...OCC_A, left('viewer-a')], refusedFor('removelistvalue', 'not found'), []],
+      ['an add answered already exists: held, nothing is tried again', [...OCC_SESSION, joined('viewer-a')], refusedFor('addlistvalue', 'already exists'), []],
+      ['an add the full List refuses: logged once, the id waits', [...OCC_A, joined('viewer-b')], refusedFor('addlistvalue', 'out of range', 'out of range. No available capacity'), [warn({ list: 'clients', error: 'out of range. No available capacity' }, 'Agones List is full: a connected client is listed once another leaves')]],
+      ['...a second one: not logged again', [...OCC_A, joined('viewer-b'), refusedFor('addlistvalue', 'out of range'), joined('viewer-c')], refusedFor('addlistvalue', 'out of range'), []],
+      ['...a listed client leaves: removed', [...OCC_A, joined('viewer-b'), refusedFor('addlistvalue', 'out of range')], left('viewer-a', 'SESSION_ACTIVE'), [remove('viewer-a')]],
+      ['...and the one that waited is added in its place', [...OCC_A, joined('viewer-b'), refusedFor('addlistvalue', 'out of range'), left('viewer-a', 'SESSION_ACTIVE')], took('removelistvalue'), [add('viewer-b')]],
+      ['...unless it left meanwhile', [...OCC_A, joined('viewer-b'), refusedFor('addlistvalue', 'out of range'), left('viewer-b', 'SESSION_ACTIVE'), left('viewer-a', 'SESSION_ACTIVE')], took('removelistvalue'), []],
+      ['a List change refused (the sidecar away): tried again after the back-off', [...OCC_SESSION, joined('viewer-a')], refused('addlistvalue'), [failed('addlistvalue', 'trying again'), start('retryOccupancy', 200)]],
+      ['...and sent again', [...OCC_SESSION, joined('viewer-a'), refused('addlistvalue')], fired('retryOccupancy'), [add('viewer-a')]],
+      ['a Counter change not answered in time is not sent again', [...OCC_READY, began('READY_FOR_CONNECTION'), took('allocate')], timedOut('updatecounter', 'PATCH not answered within 3 s'), [failed('updatecounter', 'not sent again', 'PATCH not answered within 3 s'), start('retryOccupancy', 200)]],
+      ['...nor after the back-off', [...OCC_READY, began('READY_FOR_CONNECTION'), took('allocate'), timedOut('updatecounter')], fired('retryOccupancy'), []],
+      ['a Counter change refused (the sidecar away): sent again after the back-off', [...OCC_READY, began('READY_FOR_CONNECTION'), took('allocate'), refused('updatecounter')], fired('retryOccupancy'), [count(1)]],
+      ['a Counter change out of range (an allocation counted the session): logged, left as it is', [...OCC_READY, began('READY_FOR_CONNECTION'), took('allocate')], refusedFor('updatecounter', 'out of range', 'out of range. Found Count: 2'), [warn({ counter: 'sessions', error: 'out of range. Found Count: 2' }, 'Agones Counter refused the change; left as it is')]],
+      ['stopped: nothing more for the Counter or the List', [...OCC_SESSION, STOP], joined('viewer-a'), []],
+    ],
+    NAMES,
+  );
+
+  it('shows the Counter and the List as the calls taken left them, and what is still to send', () => {
+    expect(agonesView(after([started()], NAMES))).toMatchObject({ counter: { name: 'sessions', declared: null, count: 0 }, list: { name: 'clients', declared: null, size: 0 }, pendingCalls: ['gameserver'] });
+    expect(agonesView(after(OCC_A, NAMES))).toMatchObject({ counter: { name: 'sessions', declared: true, count: 1 }, list: { name: 'clients', declared: true, size: 1 }, pendingCalls: [] });
+    expect(agonesView(after([...OCC_A, joined('viewer-b')], NAMES)).pendingCalls).toEqual(['addlistvalue']);
+    expect(agonesView(after([...OCC_A, left('viewer-a'), refusedFor('removelistvalue', 'not found')], NAMES)).list).toMatchObject({ size: 0 });
+    expect(agonesView(after([...OCC_A, joined('viewer-b'), refusedFor('addlistvalue', 'out of range')], NAMES)).pendingCalls).toEqual([]);
+    expect(agonesView(after([started(), read({ counters: {}, lists: {} })], NAMES))).toMatchObject({ counter: { declared: false }, list: { declared: false }, pendingCalls: [] });
+    expect(agonesView(after([]))).toMatchObject({ counter: null, list: null });
   });
 });

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkReady, endSession, getStatus, setCredentials } from '../../generated/sdk.gen.js';
-import { HAVE_SDK_SERVER, SDK_SERVER, Sidecar, killSidecars } from '../support/agones.js';
+import { checkReady, endSession, getStatus, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
+import type { Client } from '../../src/client.js';
+import { HAVE_SDK_SERVER, SDK_SERVER, Sidecar, killSidecars, type GameServerWatch, type Occupancy } from '../support/agones.js';
 import { type CliProcess, killProcesses, startCli } from '../support/process.js';
 import { until } from '../support/until.js';
-import { SEED_CREDENTIALS } from '../support/service.js';
+import { CLIENT_CONNECTED, CLIENT_DISCONNECTED, SEED_CREDENTIALS } from '../support/service.js';
 
 // Against the real SDK sidecar in local mode: what a pod on an Agones fleet talks to.
 if (!HAVE_SDK_SERVER) console.log(`Agones sidecar tests skipped: ${SDK_SERVER} is absent on this machine`);
@@ -96,8 +97,9 @@ describe.skipIf(!HAVE_SDK_SERVER)('the service on an Agones GameServer (real SDK
 
   it('makes exactly the calls of the conformance list, no more (the sidecar in conformance mode exits 0)', { timeout: TIMEOUT }, async () => {
     // Labels reach the sidecar (see the other tests), but conformance mode records setlabel only
-    // for one test value (the GameServer's creation time), so the list has ready, health, shutdown.
-    const sidecar = await Sidecar.start({ test: 'ready,health,shutdown' });
+    // for one test value (the GameServer's creation time), so the list has ready, health, the
+    // read of the GameServer (for its Counters and Lists), shutdown.
+    const sidecar = await Sidecar.start({ test: 'ready,health,gameserver,shutdown' });
     const { cli, client, go } = await service(sidecar);
     go();
     await sidecar.untilOutput(() => sidecar.output.includes('Ready request has been received!'), 'Ready');
@@ -119,7 +121,8 @@ describe.skipIf(!HAVE_SDK_SERVER)('the service on an Agones GameServer (real SDK
     const watch = await sidecar.watch();
     await watch.until((gs) => gs.state === 'Ready', 'Ready');
     expect(cli.logs().filter((l) => l.msg === 'Agones SDK call failed; trying again')).toHaveLength(1);
-    expect(cli.logs().some((l) => l.msg === 'Agones SDK reachable again')).toBe(true);
+    // The watch may show Ready before the service's line saying so has reached the test.
+    await untilLogged(cli, (l) => l.msg === 'Agones SDK reachable again', 'the sidecar reachable again');
   });
 
   it('stops health pings and never calls Ready when the app exits by itself', { timeout: TIMEOUT }, async () => {
@@ -133,5 +136,103 @@ describe.skipIf(!HAVE_SDK_SERVER)('the service on an Agones GameServer (real SDK
     expect(cli.logs().map((l) => l.msg)).toContain('application exited by itself: Agones health pings stopped');
     expect(sidecar.healthPings()).toBeGreaterThanOrEqual(1);
     expect(watch.states).not.toContain('Ready');
+  });
+});
+
+/** A GameServer declaring the Counter and List the service keeps by default. */
+const OCCUPANCY: Occupancy = { counters: { sessions: { count: 0, capacity: 1 } }, lists: { clients: { capacity: 8, values: [] } } };
+
+const connect = (client: Client, clientId: string) => sendEvent({ client, body: { event: CLIENT_CONNECTED, payload: { clientId } } });
+const disconnect = (client: Client, clientId: string) => sendEvent({ client, body: { event: CLIENT_DISCONNECTED, payload: { clientId } } });
+
+/** The index of the first GameServer the watch showed after `from` that satisfies `holds`. */
+async function seenAfter(watch: GameServerWatch, from: number, holds: (gs: GameServerWatch['seen'][number]) => boolean, what: string): Promise<number> {
+  await watch.until((gs) => watch.seen.indexOf(gs) > from && holds(gs), what);
+  return watch.seen.findIndex((gs, i) => i > from && holds(gs));
+}
+
+const FULL_LIST = 'Agones List is full: a connected client is listed once another leaves';
+
+// The watch shows state changes; Counters and Lists are read from the sidecar (its local watch
+// sends nothing when they change).
+describe.skipIf(!HAVE_SDK_SERVER)('the service allocating its Agones GameServer and keeping its Counter and List (real SDK sidecar, CountsAndLists)', () => {
+  it('a session started by credentials: Allocated and counted, its clients listed as they come and go, Ready again at 0 after it', { timeout: TIMEOUT }, async () => {
+    const sidecar = await Sidecar.start({ occupancy: OCCUPANCY });
+    const watch = await sidecar.watch();
+    const { cli, client, go } = await service(sidecar, { settings: [`${EXT}/quitOnSessionEnded=false`] });
+    go();
+    const ready = await seenAfter(watch, -1, (gs) => gs.state === 'Ready', 'Ready');
+    expect((await sidecar.gameServer()).counters).toEqual({ sessions: 0 });
+
+    await setCredentials({ client, body: SEED_CREDENTIALS });
+    const allocated = await seenAfter(watch, ready, (gs) => gs.state === 'Allocated', 'Allocated');
+    await sidecar.untilGameServer((gs) => gs.counters.sessions === 1, 'the session counted');
+    await connect(client, 'viewer-a');
+    await connect(client, 'viewer-b');
+    await sidecar.untilGameServer((gs) => gs.lists.clients?.length === 2, 'both clients listed');
+    expect((await sidecar.gameServer()).lists.clients!.toSorted()).toEqual(['viewer-a', 'viewer-b']);
+    await disconnect(client, 'viewer-a');
+    const one = await sidecar.untilGameServer((gs) => gs.lists.clients?.length === 1, 'viewer-a gone from the List');
+    expect(one).toMatchObject({ state: 'Allocated', counters: { sessions: 1 }, lists: { clients: ['viewer-b'] } });
+
+    await disconnect(client, 'viewer-b');
+    await endSession({ client, body: { sessionId: 'viewer-session', gracefulShutdown: true } });
+    const again = await seenAfter(watch, allocated, (gs) => gs.state === 'Ready', 'Ready again');
+    expect(watch.states.slice(allocated, again)).not.toContain('Ready');
+    await sidecar.untilGameServer((gs) => gs.counters.sessions === 0 && gs.lists.clients?.length === 0, 'the Counter at 0 and the List empty');
+    expect(cli.child.exitCode).toBeNull();
+    expect(cli.logs().filter((l) => String(l.msg).startsWith('Agones GameServer declares no such'))).toEqual([]);
+  });
+
+  it('a session started by a client that connects directly: Allocated, counted and listed', { timeout: TIMEOUT }, async () => {
+    const sidecar = await Sidecar.start({ occupancy: OCCUPANCY });
+    const watch = await sidecar.watch();
+    const { client, go } = await service(sidecar, { settings: [`${EXT}/quitOnSessionEnded=false`] });
+    go();
+    const ready = await seenAfter(watch, -1, (gs) => gs.state === 'Ready', 'Ready');
+    await connect(client, 'viewer-direct');
+    await seenAfter(watch, ready, (gs) => gs.state === 'Allocated', 'Allocated');
+    await sidecar.untilGameServer((gs) => gs.counters.sessions === 1 && gs.lists.clients?.[0] === 'viewer-direct', 'counted and listed');
+    // The service has read the sidecar's answers once nothing is pending: ask again, a turn apart.
+    let status = (await getStatus({ client })).data;
+    const deadline = Date.now() + 5000;
+    while ((status?.agones?.pendingCalls.length !== 0 || status.agones.list?.size !== 1) && Date.now() < deadline) {
+      await new Promise((resolve) => setImmediate(resolve));
+      status = (await getStatus({ client })).data;
+    }
+    expect(status?.agones).toMatchObject({ state: 'Allocated', pendingCalls: [], counter: { name: 'sessions', declared: true, count: 1 }, list: { name: 'clients', declared: true, size: 1 } });
+  });
+
+  it('a full List: a client that does not fit is listed once another leaves, and the service says so once', { timeout: TIMEOUT }, async () => {
+    const sidecar = await Sidecar.start({ occupancy: { ...OCCUPANCY, lists: { clients: { capacity: 1, values: [] } } } });
+    const watch = await sidecar.watch();
+    const { cli, client, go } = await service(sidecar, { settings: [`${EXT}/quitOnSessionEnded=false`] });
+    go();
+    await seenAfter(watch, -1, (gs) => gs.state === 'Ready', 'Ready');
+    await connect(client, 'viewer-1');
+    await sidecar.untilGameServer((gs) => gs.lists.clients?.[0] === 'viewer-1', 'viewer-1 listed');
+    await connect(client, 'viewer-2');
+    await connect(client, 'viewer-3');
+    await untilLogged(cli, (l) => l.msg === FULL_LIST, 'the List full');
+    await disconnect(client, 'viewer-1');
+    const after = await sidecar.untilGameServer((gs) => gs.lists.clients?.length === 1 && gs.lists.clients[0] !== 'viewer-1', 'a waiting client listed in its place');
+    expect(['viewer-2', 'viewer-3']).toContain(after.lists.clients![0]);
+    expect(cli.logs().filter((l) => l.msg === FULL_LIST)).toHaveLength(1);
+    expect(cli.child.exitCode).toBeNull();
+  });
+
+  it('a GameServer that declares no Counter and no List: Allocated all the same, each said once at info level', { timeout: TIMEOUT }, async () => {
+    const sidecar = await Sidecar.start();
+    const watch = await sidecar.watch();
+    const { cli, client, go } = await service(sidecar, { settings: [`${EXT}/quitOnSessionEnded=false`] });
+    go();
+    await seenAfter(watch, -1, (gs) => gs.state === 'Ready', 'Ready');
+    await setCredentials({ client, body: SEED_CREDENTIALS });
+    await seenAfter(watch, -1, (gs) => gs.state === 'Allocated', 'Allocated');
+    const said = cli.logs().filter((l) => String(l.msg).startsWith('Agones GameServer declares no such'));
+    expect(said.map((l) => [l.level, l.msg])).toEqual([
+      [30, 'Agones GameServer declares no such Counter: sessions are not counted'],
+      [30, 'Agones GameServer declares no such List: connected clients are not listed'],
+    ]);
   });
 });

@@ -51,6 +51,8 @@ describe('GET /v1/streaming/status', () => {
         drainOnStop: false,
         agones: null,
         agonesHealthPeriodSeconds: 2,
+        agonesSessionsCounter: 'sessions',
+        agonesClientsList: 'clients',
         appReadyWhen: null,
         newFrameWhen: null,
         sessionReadyWhen: null,

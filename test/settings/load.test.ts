@@ -118,6 +118,8 @@ describe('environment variables', () => {
       LIVESTREAM_SESSION_FIRST_CONNECTION_TIMEOUT_SECONDS: '120',
       LIVESTREAM_SESSION_AGONES: 'true',
       LIVESTREAM_SESSION_AGONES_HEALTH_PERIOD_SECONDS: '3',
+      LIVESTREAM_SESSION_AGONES_SESSIONS_COUNTER: 'games',
+      LIVESTREAM_SESSION_AGONES_CLIENTS_LIST: 'viewers',
       LIVESTREAM_SESSION_ALLOWED_HOSTS: 'app.internal',
       LIVESTREAM_SESSION_TRUSTED_ORIGINS: 'https://portal.example',
       LIVESTREAM_SESSION_DRAIN_ON_STOP: 'true',
@@ -141,6 +143,8 @@ describe('environment variables', () => {
       firstConnectionTimeoutSeconds: 120,
       agones: true,
       agonesHealthPeriodSeconds: 3,
+      agonesSessionsCounter: 'games',
+      agonesClientsList: 'viewers',
       allowedHosts: 'app.internal',
       trustedOrigins: 'https://portal.example',
       drainOnStop: true,
@@ -185,6 +189,12 @@ describe('Kit-style arguments', () => {
 
   it('split at the first = so values may contain =', () => {
     expect(loadSettings({ args: [`--/${HTTP}/host=a=b`] }).settings.host).toBe('a=b');
+  });
+
+  it('take an empty Agones Counter or List name, which turns it off; other strings still need a value', () => {
+    const args = [`--/${SESSION}/agonesSessionsCounter=`, `--/${SESSION}/agonesClientsList=`];
+    expect(loadSettings({ args }).settings).toMatchObject({ agonesSessionsCounter: '', agonesClientsList: '' });
+    expect(() => loadSettings({ args: [`--/${HTTP}/host=`] })).toThrow(/expected a non-empty string/);
   });
 
   it("ignore other programs' arguments and other extensions' settings", () => {

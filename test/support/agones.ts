@@ -14,6 +14,15 @@ export const HAVE_SDK_SERVER = existsSync(SDK_SERVER);
 export interface GameServerSeen {
   state: string;
   labels: Record<string, string>;
+  /** Counts by Counter, and values by List (Counters and Lists, when declared). */
+  counters: Record<string, number>;
+  lists: Record<string, string[]>;
+}
+
+/** Counters and Lists the GameServer declares in its status, for the sidecar started with the CountsAndLists feature gate. */
+export interface Occupancy {
+  counters?: Record<string, { count: number; capacity: number }>;
+  lists?: Record<string, { capacity: number; values: string[] }>;
 }
 
 export interface SidecarOptions {
@@ -21,6 +30,8 @@ export interface SidecarOptions {
   test?: string;
   /** Seconds the sidecar waits before it listens (its own --delay). */
   delaySeconds?: number;
+  /** Local mode: the Counters and Lists the GameServer declares (the feature gate is turned on). */
+  occupancy?: Occupancy;
 }
 
 /** One sidecar on free loopback ports, its output collected; state is per process. */
@@ -40,11 +51,12 @@ export class Sidecar {
     running.add(this);
   }
 
-  static async start({ test, delaySeconds }: SidecarOptions = {}): Promise<Sidecar> {
+  static async start({ test, delaySeconds, occupancy }: SidecarOptions = {}): Promise<Sidecar> {
     const [grpc, http, health] = [await freePort(), await freePort(), await freePort()];
     const args = ['--address', '127.0.0.1', '--grpc-port', String(grpc), '--http-port', String(http), '--health-port', String(health)];
     if (test !== undefined) args.push('--test', test);
-    else args.push('--local', '-f', scheduledGameServer());
+    else args.push('--local', '-f', scheduledGameServer(occupancy));
+    if (occupancy !== undefined) args.push('--feature-gates', 'CountsAndLists=true');
     if (delaySeconds !== undefined) args.push('--delay', String(delaySeconds));
     return new Sidecar(http, args);
   }
@@ -66,6 +78,31 @@ export class Sidecar {
   async post(path: string, body: object = {}): Promise<void> {
     const answer = await fetch(`${this.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (!answer.ok) throw new Error(`POST ${path}: ${answer.status}`);
+  }
+
+  /** The GameServer as the sidecar holds it now (its watch shows no Counter or List change in local mode). */
+  async gameServer(): Promise<GameServerSeen> {
+    const answer = await fetch(`${this.url}/gameserver`);
+    if (!answer.ok) throw new Error(`GET /gameserver: ${answer.status}`);
+    return seenOf((await answer.json()) as WatchedGameServer);
+  }
+
+  /**
+   * Waits until the GameServer satisfies `holds`: read again after each piece of the sidecar's
+   * output (it logs every call it takes, and each health ping), with a deadline.
+   */
+  async untilGameServer(holds: (gs: GameServerSeen) => boolean, what: string, timeoutMs = 20_000): Promise<GameServerSeen> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const before = this.output.length;
+      const gs = await this.gameServer();
+      if (holds(gs)) return gs;
+      try {
+        await this.untilOutput(() => this.output.length > before, 'more sidecar output', Math.max(1, deadline - Date.now()));
+      } catch (error) {
+        throw new Error(`never saw ${what} (${(error as Error).message}); last seen: ${JSON.stringify(gs)}`);
+      }
+    }
   }
 
   /** Waits until `holds()`, checked on each piece of the sidecar's output; fails if it exits first. */
@@ -142,8 +179,8 @@ export class GameServerWatch {
           const line = buffer.slice(0, end).trim();
           buffer = buffer.slice(end + 1);
           if (!line) continue;
-          const { result } = JSON.parse(line) as { result: { status: { state: string }; object_meta: { labels?: Record<string, string> } } };
-          this.seen.push({ state: result.status.state, labels: result.object_meta.labels ?? {} });
+          const { result } = JSON.parse(line) as { result: WatchedGameServer };
+          this.seen.push(seenOf(result));
           this.#events.emit('seen');
         }
       }
@@ -154,9 +191,30 @@ export class GameServerWatch {
   }
 }
 
-function scheduledGameServer(): string {
+/** The GameServer as the gateway shows it: int64 fields as strings. */
+interface WatchedGameServer {
+  status: {
+    state: string;
+    counters?: Record<string, { count?: string }> | null;
+    lists?: Record<string, { values?: string[] }> | null;
+  };
+  object_meta: { labels?: Record<string, string> };
+}
+
+function seenOf({ status, object_meta }: WatchedGameServer): GameServerSeen {
+  return {
+    state: status.state,
+    labels: object_meta.labels ?? {},
+    counters: Object.fromEntries(Object.entries(status.counters ?? {}).map(([name, c]) => [name, Number(c.count ?? 0)])),
+    lists: Object.fromEntries(Object.entries(status.lists ?? {}).map(([name, l]) => [name, l.values ?? []])),
+  };
+}
+
+function scheduledGameServer(occupancy: Occupancy = {}): string {
   const file = join(mkdtempSync(join(tmpdir(), 'agones-gs-')), 'gameserver.yaml');
-  writeFileSync(file, 'apiVersion: agones.dev/v1\nkind: GameServer\nmetadata:\n  name: local\nspec:\n  health:\n    periodSeconds: 5\nstatus:\n  state: Scheduled\n');
+  // JSON is YAML: the status declares the Counters and Lists (the sidecar reads them from there).
+  const gameServer = { apiVersion: 'agones.dev/v1', kind: 'GameServer', metadata: { name: 'local' }, spec: { health: { periodSeconds: 5 } }, status: { state: 'Scheduled', ...occupancy } };
+  writeFileSync(file, JSON.stringify(gameServer));
   return file;
 }
 
