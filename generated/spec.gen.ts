@@ -979,7 +979,7 @@ export const openApiDocument = {
                     },
                     settings: {
                         type: 'object',
-                        description: 'The settings in force, except secrets (only whether an access token is set).',
+                        description: 'The settings in force, except secrets (only whether an access token or a webhook secret is set).',
                         additionalProperties: false,
                         required: [
                             'quitOnSessionEnded',
@@ -1001,6 +1001,12 @@ export const openApiDocument = {
                             'drainOnStop',
                             'agones',
                             'agonesHealthPeriodSeconds',
+                            'webhookUrl',
+                            'webhookSecretSet',
+                            'webhookSource',
+                            'webhookTimeoutSeconds',
+                            'webhookQueueSize',
+                            'webhookFlushSeconds',
                             'appReadyWhen',
                             'newFrameWhen',
                             'sessionReadyWhen'
@@ -1069,6 +1075,26 @@ export const openApiDocument = {
                             agonesHealthPeriodSeconds: {
                                 type: 'integer'
                             },
+                            webhookUrl: {
+                                type: 'string',
+                                nullable: true
+                            },
+                            webhookSecretSet: {
+                                type: 'boolean'
+                            },
+                            webhookSource: {
+                                type: 'string',
+                                nullable: true
+                            },
+                            webhookTimeoutSeconds: {
+                                type: 'integer'
+                            },
+                            webhookQueueSize: {
+                                type: 'integer'
+                            },
+                            webhookFlushSeconds: {
+                                type: 'integer'
+                            },
                             appReadyWhen: {
                                 type: 'string',
                                 nullable: true
@@ -1085,6 +1111,91 @@ export const openApiDocument = {
                     },
                     agones: {
                         $ref: '#/components/schemas/AgonesView'
+                    },
+                    webhooks: {
+                        type: 'array',
+                        description: 'Present when webhookUrl is set; one entry per receiver, in the order webhookUrl names them.',
+                        items: {
+                            $ref: '#/components/schemas/WebhookView'
+                        }
+                    }
+                }
+            },
+            WebhookView: {
+                type: 'object',
+                description: 'How the session events reach one webhook receiver.',
+                required: [
+                    'url',
+                    'queued',
+                    'dropped',
+                    'lastDelivery',
+                    'lastFailure'
+                ],
+                additionalProperties: false,
+                properties: {
+                    url: {
+                        type: 'string'
+                    },
+                    queued: {
+                        type: 'integer',
+                        minimum: 0,
+                        description: 'Events waiting to be delivered, the one being tried included.'
+                    },
+                    dropped: {
+                        type: 'integer',
+                        minimum: 0,
+                        description: 'Events dropped because webhookQueueSize were waiting already.'
+                    },
+                    lastDelivery: {
+                        type: 'object',
+                        nullable: true,
+                        description: 'The last event the receiver took (answered 2xx); null before any.',
+                        required: [
+                            'at',
+                            'type',
+                            'id'
+                        ],
+                        additionalProperties: false,
+                        properties: {
+                            at: {
+                                type: 'string',
+                                format: 'date-time'
+                            },
+                            type: {
+                                type: 'string'
+                            },
+                            id: {
+                                type: 'string'
+                            }
+                        }
+                    },
+                    lastFailure: {
+                        type: 'object',
+                        nullable: true,
+                        description: 'The last attempt that failed (it is tried again); kept after later deliveries succeed.',
+                        required: [
+                            'at',
+                            'type',
+                            'id',
+                            'error'
+                        ],
+                        additionalProperties: false,
+                        properties: {
+                            at: {
+                                type: 'string',
+                                format: 'date-time'
+                            },
+                            type: {
+                                type: 'string'
+                            },
+                            id: {
+                                type: 'string'
+                            },
+                            error: {
+                                type: 'string',
+                                description: 'HTTP <status>, timed out after <n> s, or the connection error (ECONNREFUSED, ...).'
+                            }
+                        }
                     }
                 }
             },
