@@ -114,7 +114,9 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const startedAt = clock.now();
   specPath(); // a package without its spec fails here, not at its first request
   const outcomes = new RequestOutcomes(logger, metrics);
-  const port = () => (server?.address() as AddressInfo | null)?.port ?? settings.port;
+  // The port listened on: still known once the server has closed (the last events name it).
+  let listenedPort: number | undefined;
+  const port = () => (server?.address() as AddressInfo | null)?.port ?? listenedPort ?? settings.port;
   const webhooks = startWebhooks({
     session,
     bus,
@@ -198,6 +200,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     });
     descriptors = guardDescriptors(s, logger, clock);
     const address = s.address() as AddressInfo;
+    listenedPort = address.port;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host === undefined ? 'localhost' : shownHost}:${address.port}`;
     logger.info({ url, address: address.address, port: address.port }, 'listening');

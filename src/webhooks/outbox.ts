@@ -150,6 +150,7 @@ export class WebhookOutbox {
   #delivered(entry: WebhookEntry): void {
     this.#lastDelivery = { at: new Date().toISOString(), type: entry.type, id: entry.id };
     this.options.onOutcome('delivered');
+    this.options.logger.debug?.({ url: this.url, type: entry.type, id: entry.id }, 'webhook delivered');
     if (this.#failures > 0) this.options.logger.info({ url: this.url, type: entry.type, id: entry.id, attempts: this.#failures + 1 }, 'webhook delivered again after failures');
     this.#failures = 0;
   }
