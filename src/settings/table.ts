@@ -65,6 +65,9 @@ const checkWebhookUrls = (text: string) => {
   return undefined;
 };
 
+// A CloudEvents source is a URI reference: only the characters RFC 3986 allows in one.
+const checkUriReference = (text: string) => (/^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/.test(text) ? undefined : 'is not a URI reference');
+
 /** The Standard Webhooks secret prefix; the rest is the key in base64. */
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
 
@@ -257,6 +260,8 @@ const ROWS = [
     name: 'webhookSource',
     type: 'string',
     default: undefined,
+    check: checkUriReference,
+    expected: 'a URI reference (urn:..., https://..., /...)',
     description: 'The CloudEvents source of the webhook events (unset = livestream-session://<host name>:<port>).',
   },
   {

@@ -100,6 +100,12 @@ export class WebhookOutbox {
       const entry = this.#queue[0]!;
       const error = await this.#attempt(entry);
       if (this.#stopped) break;
+      if (error === UNSENDABLE) {
+        this.#queue.shift();
+        this.#dropped++;
+        this.options.onOutcome('dropped');
+        continue;
+      }
       if (error === undefined) {
         this.#queue.shift();
         this.#delivered(entry);
@@ -116,8 +122,8 @@ export class WebhookOutbox {
     this.#idle.clear();
   }
 
-  /** Posts `entry` once; resolves with why it failed, or undefined when the receiver took it. */
-  async #attempt(entry: WebhookEntry): Promise<string | undefined> {
+  /** Posts `entry` once; resolves with why it failed (UNSENDABLE: it never can be sent), or undefined when the receiver took it. */
+  async #attempt(entry: WebhookEntry): Promise<string | typeof UNSENDABLE | undefined> {
     const { clock, timeoutMs } = this.options;
     const request = (this.#request = new AbortController());
     let timedOut = false;
@@ -127,7 +133,7 @@ export class WebhookOutbox {
     }, timeoutMs);
     try {
       const signer = await this.options.signer();
-      const encoded = (entry.encoded ??= signer.encode(entry));
+      const encoded = (entry.encoded ??= this.#encode(signer, entry));
       const response = await fetch(this.url, {
         method: 'POST',
         headers: signer.headers(entry, encoded, new Date()),
@@ -139,11 +145,22 @@ export class WebhookOutbox {
       await response.arrayBuffer().catch(() => {});
       return response.status >= 200 && response.status < 300 ? undefined : `HTTP ${response.status}`;
     } catch (error) {
+      if (error instanceof Unsendable) return UNSENDABLE;
       if (timedOut) return `timed out after ${timeoutMs / 1000} s`;
       return describe(error);
     } finally {
       clock.clearTimeout(timer);
       this.#request = undefined;
+    }
+  }
+
+  #encode(signer: WebhookSigner, entry: WebhookEntry) {
+    try {
+      return signer.encode(entry);
+    } catch (error) {
+      // No attempt can ever send it: it is dropped rather than holding up the rest for good.
+      this.options.logger.error({ url: this.url, type: entry.type, id: entry.id, err: error }, 'webhook event cannot be made into a CloudEvent: dropped');
+      throw new Unsendable();
     }
   }
 
@@ -181,6 +198,9 @@ export class WebhookOutbox {
     this.#backoff?.wake();
   }
 }
+
+class Unsendable extends Error {}
+const UNSENDABLE = Symbol('unsendable');
 
 /** A failed fetch's reason without its URL: the connection error's code when there is one. */
 function describe(error: unknown): string {

@@ -76,6 +76,37 @@ describe('webhooks through the CLI', () => {
     alive = [];
   });
 
+  it('on SIGTERM with drainOnStop under the supervisor, deliver session.ended with cause SHUTDOWN before the process exits', async () => {
+    const receiver = new Receiver();
+    receivers.push(receiver);
+    const url = await receiver.listen();
+    const alive: boolean[] = [];
+    receiver.answer = ({ event }) => {
+      if (!event.type.endsWith('.ended')) return 204;
+      alive.push(cli.child.exitCode === null && cli.child.signalCode === null);
+      return alive.length === 1 ? 503 : 204;
+    };
+    const { cli, client } = await startCli(
+      [
+        '--simulate',
+        '--/exts/omni.services.livestream.session/drainOnStop=true',
+        `--/exts/omni.services.livestream.session/webhookUrl=${url}`,
+        '--',
+        process.execPath,
+        '-e',
+        'setInterval(() => {}, 1000)',
+      ],
+      { LIVESTREAM_SESSION_WEBHOOK_SECRET_FILE: secretFile },
+    );
+    await sendEvent({ client, body: { event: CLIENT_CONNECTED, payload: { clientId: 'viewer-8' } } });
+    await receiver.until(() => receiver.events.length === 5);
+    cli.kill('SIGTERM');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    expect(receiver.events.slice(5).map(asDocumented)).toEqual(['ended', 'readiness_changed SESSION_ACTIVE -> SHUTTING_DOWN']);
+    expect(receiver.events[5]!.data).toEqual({ sessionId: null, cause: 'SHUTDOWN', deadlineSeconds: 10, durationSeconds: expect.any(Number) });
+    expect(alive).toEqual([true, true]);
+  });
+
   it('refuse to start with webhookUrl but no webhookSecret, and with a secret that is not one, without showing it', async () => {
     const noSecret = startCli(['--/exts/omni.services.livestream.session/webhookUrl=http://127.0.0.1:9/']);
     await expect(noSecret).rejects.toThrow(/webhookUrl needs webhookSecret/);

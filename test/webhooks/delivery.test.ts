@@ -269,6 +269,17 @@ describe('webhooks', () => {
     expect(webhookCount(metrics.text, 'undelivered')).toBe(2);
   });
 
+  it('drop, with an error line, an event that cannot be made into a CloudEvent, and go on with the next ones', async () => {
+    const { receiver: r, url } = await receiver();
+    // Characters a URI may hold, but not a valid URI reference: the CloudEvents library refuses it.
+    const { client, log } = await start({ webhookUrl: url, webhookSource: '%zz', quitOnSessionEnded: false });
+    await sendEvents(client, APP_READY, NEW_FRAME);
+    await log.until('webhook event cannot be made into a CloudEvent: dropped', 2);
+    const { data } = await getStatus({ client });
+    expect(data!.webhooks![0]).toMatchObject({ queued: 0, dropped: 2, lastDelivery: null, lastFailure: null });
+    expect(r.requests).toEqual([]);
+  });
+
   it('post to each receiver webhookUrl names, each on its own queue: one that is down holds up no other', async () => {
     const { receiver: up, url } = await receiver();
     const downUrl = `http://127.0.0.1:${await freePort()}/`;

@@ -31,6 +31,11 @@ describe('the webhook settings', () => {
     expect(errorOf(() => loadSettings({ args: [`${URL_ARG}${value}`], env: { LIVESTREAM_SESSION_WEBHOOK_SECRET: SECRET } }))).toContain(why);
   });
 
+  it('refuse a webhookSource that is not a URI reference', () => {
+    expect(errorOf(() => loadSettings({ env: { LIVESTREAM_SESSION_WEBHOOK_SOURCE: 'my pod' } }))).toContain('Invalid value for LIVESTREAM_SESSION_WEBHOOK_SOURCE: "my pod" (is not a URI reference');
+    expect(loadSettings({ env: { LIVESTREAM_SESSION_WEBHOOK_SOURCE: 'urn:portal:pod-7' } }).settings.webhookSource).toBe('urn:portal:pod-7');
+  });
+
   it('refuse a webhookUrl without a secret, and a secret that is not base64 or whose key is too short or too long, never showing it', () => {
     expect(errorOf(() => loadSettings({ args: [`${URL_ARG}https://portal.example/`] }))).toContain('webhookUrl needs webhookSecret');
     for (const [secret, why] of [
