@@ -740,8 +740,8 @@ export const openApiDocument = {
                                         drainOnStop: false,
                                         agones: null,
                                         agonesHealthPeriodSeconds: 2,
-                                        webhookUrl: 'https://portal.example/hooks/session',
-                                        webhookSecretSet: true,
+                                        webhookUrl: null,
+                                        webhookSecretSet: false,
                                         webhookSource: null,
                                         webhookTimeoutSeconds: 10,
                                         webhookQueueSize: 1000,
@@ -749,20 +749,7 @@ export const openApiDocument = {
                                         appReadyWhen: null,
                                         newFrameWhen: null,
                                         sessionReadyWhen: null
-                                    },
-                                    webhooks: [
-                                        {
-                                            url: 'https://portal.example/hooks/session',
-                                            queued: 0,
-                                            dropped: 0,
-                                            lastDelivery: {
-                                                at: '2026-01-05T10:00:02.125Z',
-                                                type: 'omni.services.livestream.session.readiness_changed',
-                                                id: '5f0c8e0e-3a51-4d8e-9a51-2f6d3c7b9e10'
-                                            },
-                                            lastFailure: null
-                                        }
-                                    ]
+                                    }
                                 }
                             }
                         }
