@@ -141,8 +141,8 @@ export class WebhookOutbox {
         redirect: 'manual',
         signal: request.signal,
       });
-      // The answer's body says nothing we use; reading it frees the connection for the next one.
-      await response.arrayBuffer().catch(() => {});
+      // The answer's body says nothing we use: it is dropped unread, however long it is.
+      await response.body?.cancel().catch(() => {});
       return response.status >= 200 && response.status < 300 ? undefined : `HTTP ${response.status}`;
     } catch (error) {
       if (error instanceof Unsendable) return UNSENDABLE;
