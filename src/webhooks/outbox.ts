@@ -62,7 +62,7 @@ export class WebhookOutbox {
         this.#overflowing = true;
         this.options.logger.warn(
           { url: this.url, capacity: this.options.capacity, type: dropped!.type, id: dropped!.id },
-          'webhook queue full: the oldest waiting events are dropped until it empties (counted in webhook_deliveries_total{outcome="dropped"})',
+          'webhook queue full: the oldest waiting events are dropped until it empties (counted in livestream_session_webhook_deliveries_total{outcome="dropped"})',
         );
       }
       if (dropped === entry) return;

@@ -221,7 +221,7 @@ describe('webhooks', () => {
     expect(data!.webhooks![0]).toMatchObject({ queued: 3 });
     const dropped = data!.webhooks![0]!.dropped;
     expect(dropped).toBe(13);
-    expect(log.named('webhook queue full: the oldest waiting events are dropped until it empties (counted in webhook_deliveries_total{outcome="dropped"})')).toHaveLength(1);
+    expect(log.named('webhook queue full: the oldest waiting events are dropped until it empties (counted in livestream_session_webhook_deliveries_total{outcome="dropped"})')).toHaveLength(1);
     const { receiver: r } = await receiver(port);
     clock.advanceSeconds(1);
     await r.until(() => r.events.length === 3);
