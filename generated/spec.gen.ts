@@ -742,6 +742,12 @@ export const openApiDocument = {
                                         agonesHealthPeriodSeconds: 2,
                                         agonesSessionsCounter: 'sessions',
                                         agonesClientsList: 'clients',
+                                        webhookUrl: null,
+                                        webhookSecretSet: false,
+                                        webhookSource: null,
+                                        webhookTimeoutSeconds: 10,
+                                        webhookQueueSize: 1000,
+                                        webhookFlushSeconds: 5,
                                         appReadyWhen: null,
                                         newFrameWhen: null,
                                         sessionReadyWhen: null
@@ -981,7 +987,7 @@ export const openApiDocument = {
                     },
                     settings: {
                         type: 'object',
-                        description: 'The settings in force, except secrets (only whether an access token is set).',
+                        description: 'The settings in force, except secrets (only whether an access token or a webhook secret is set).',
                         additionalProperties: false,
                         required: [
                             'quitOnSessionEnded',
@@ -1005,6 +1011,12 @@ export const openApiDocument = {
                             'agonesHealthPeriodSeconds',
                             'agonesSessionsCounter',
                             'agonesClientsList',
+                            'webhookUrl',
+                            'webhookSecretSet',
+                            'webhookSource',
+                            'webhookTimeoutSeconds',
+                            'webhookQueueSize',
+                            'webhookFlushSeconds',
                             'appReadyWhen',
                             'newFrameWhen',
                             'sessionReadyWhen'
@@ -1081,6 +1093,26 @@ export const openApiDocument = {
                                 type: 'string',
                                 description: 'Empty: no List is kept.'
                             },
+                            webhookUrl: {
+                                type: 'string',
+                                nullable: true
+                            },
+                            webhookSecretSet: {
+                                type: 'boolean'
+                            },
+                            webhookSource: {
+                                type: 'string',
+                                nullable: true
+                            },
+                            webhookTimeoutSeconds: {
+                                type: 'integer'
+                            },
+                            webhookQueueSize: {
+                                type: 'integer'
+                            },
+                            webhookFlushSeconds: {
+                                type: 'integer'
+                            },
                             appReadyWhen: {
                                 type: 'string',
                                 nullable: true
@@ -1097,6 +1129,91 @@ export const openApiDocument = {
                     },
                     agones: {
                         $ref: '#/components/schemas/AgonesView'
+                    },
+                    webhooks: {
+                        type: 'array',
+                        description: 'Present when webhookUrl is set; one entry per receiver, in the order webhookUrl names them.',
+                        items: {
+                            $ref: '#/components/schemas/WebhookView'
+                        }
+                    }
+                }
+            },
+            WebhookView: {
+                type: 'object',
+                description: 'How the session events reach one webhook receiver.',
+                required: [
+                    'url',
+                    'queued',
+                    'dropped',
+                    'lastDelivery',
+                    'lastFailure'
+                ],
+                additionalProperties: false,
+                properties: {
+                    url: {
+                        type: 'string'
+                    },
+                    queued: {
+                        type: 'integer',
+                        minimum: 0,
+                        description: 'Events waiting to be delivered, the one being tried included.'
+                    },
+                    dropped: {
+                        type: 'integer',
+                        minimum: 0,
+                        description: 'Events dropped because webhookQueueSize were waiting already.'
+                    },
+                    lastDelivery: {
+                        type: 'object',
+                        nullable: true,
+                        description: 'The last event the receiver took (answered 2xx); null before any.',
+                        required: [
+                            'at',
+                            'type',
+                            'id'
+                        ],
+                        additionalProperties: false,
+                        properties: {
+                            at: {
+                                type: 'string',
+                                format: 'date-time'
+                            },
+                            type: {
+                                type: 'string'
+                            },
+                            id: {
+                                type: 'string'
+                            }
+                        }
+                    },
+                    lastFailure: {
+                        type: 'object',
+                        nullable: true,
+                        description: 'The last attempt that failed (it is tried again); kept after later deliveries succeed.',
+                        required: [
+                            'at',
+                            'type',
+                            'id',
+                            'error'
+                        ],
+                        additionalProperties: false,
+                        properties: {
+                            at: {
+                                type: 'string',
+                                format: 'date-time'
+                            },
+                            type: {
+                                type: 'string'
+                            },
+                            id: {
+                                type: 'string'
+                            },
+                            error: {
+                                type: 'string',
+                                description: 'HTTP <status>, timed out after <n> s, or the connection error (ECONNREFUSED, ...).'
+                            }
+                        }
                     }
                 }
             },

@@ -75,7 +75,7 @@ export type StatusReport = {
     credentialsReceived: boolean;
     uptimeSeconds: number;
     /**
-     * The settings in force, except secrets (only whether an access token is set).
+     * The settings in force, except secrets (only whether an access token or a webhook secret is set).
      */
     settings: {
         quitOnSessionEnded: boolean;
@@ -108,11 +108,56 @@ export type StatusReport = {
          * Empty: no List is kept.
          */
         agonesClientsList: string;
+        webhookUrl: string | null;
+        webhookSecretSet: boolean;
+        webhookSource: string | null;
+        webhookTimeoutSeconds: number;
+        webhookQueueSize: number;
+        webhookFlushSeconds: number;
         appReadyWhen: string | null;
         newFrameWhen: string | null;
         sessionReadyWhen: string | null;
     };
     agones?: AgonesView;
+    /**
+     * Present when webhookUrl is set; one entry per receiver, in the order webhookUrl names them.
+     */
+    webhooks?: Array<WebhookView>;
+};
+
+/**
+ * How the session events reach one webhook receiver.
+ */
+export type WebhookView = {
+    url: string;
+    /**
+     * Events waiting to be delivered, the one being tried included.
+     */
+    queued: number;
+    /**
+     * Events dropped because webhookQueueSize were waiting already.
+     */
+    dropped: number;
+    /**
+     * The last event the receiver took (answered 2xx); null before any.
+     */
+    lastDelivery: {
+        at: string;
+        type: string;
+        id: string;
+    } | null;
+    /**
+     * The last attempt that failed (it is tried again); kept after later deliveries succeed.
+     */
+    lastFailure: {
+        at: string;
+        type: string;
+        id: string;
+        /**
+         * HTTP <status>, timed out after <n> s, or the connection error (ECONNREFUSED, ...).
+         */
+        error: string;
+    } | null;
 };
 
 /**

@@ -72,6 +72,7 @@ export class ServiceMetrics {
   readonly #sessionSeconds = new Tally();
   readonly #resumeSeconds = new Tally(['outcome']);
   readonly #requests = new Tally(['method', 'route', 'status']);
+  readonly #webhooks = new Tally(['outcome']);
   #registry: Promise<Registry> | undefined;
   readonly #drains: Array<() => void> = [];
 
@@ -111,6 +112,11 @@ export class ServiceMetrics {
 
   countRequest(method: string, route: string, status: number): void {
     this.#requests.inc(method, route, String(status));
+  }
+
+  /** A webhook event delivered, an attempt failed, an event dropped (queue full) or left undelivered at exit. */
+  countWebhook(outcome: 'delivered' | 'failed' | 'dropped' | 'undelivered'): void {
+    this.#webhooks.inc(outcome);
   }
 
   /** The text exposition format, and its content type. */
@@ -171,6 +177,15 @@ export class ServiceMetrics {
     drained(
       this.#requests,
       new Counter({ name: 'livestream_session_http_requests_total', help: 'HTTP requests answered, by method, route (the spec path, or "unmatched") and status.', labelNames: ['method', 'route', 'status'], registers }),
+    );
+    drained(
+      this.#webhooks,
+      new Counter({
+        name: 'livestream_session_webhook_deliveries_total',
+        help: 'Webhook events by outcome: delivered, failed (an attempt; tried again), dropped (the queue was full), undelivered (left when the service stopped).',
+        labelNames: ['outcome'],
+        registers,
+      }),
     );
     return registry;
   }

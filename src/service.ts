@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { hostname } from 'node:os';
 import { startAgones, type AgonesAdapter } from './agones/index.js';
 import { createKitEventBus, type KitEventBus } from './core/bus.js';
 import { createSystemClock, type Clock } from './core/clock.js';
@@ -8,6 +9,7 @@ import type { SessionState } from './core/machine.js';
 import type { Logger } from './core/logger.js';
 import { Session } from './core/session.js';
 import { InflightRequests } from './http/inflight.js';
+import { preloadPackages } from './http/preload.js';
 import { createHandlers } from './http/all-handlers.js';
 import { closeSilentConnections, guardDescriptors } from './http/descriptors.js';
 import { createFront } from './http/front.js';
@@ -18,6 +20,7 @@ import { ServiceMetrics } from './metrics.js';
 import { RequestOutcomes } from './http/request-log.js';
 import { loadSettings, type SettingsSources } from './settings/load.js';
 import type { Settings } from './settings/table.js';
+import { startWebhooks } from './webhooks/index.js';
 
 export interface SessionServiceOptions extends Omit<SettingsSources, 'overrides'> {
   /** Settings from code: the highest-precedence source. */
@@ -60,7 +63,7 @@ export interface SessionService {
   readiness(): Readiness;
   /** Starts the HTTP server; resolves with the URL it answers on. */
   listen(options?: ListenOptions): Promise<{ url: string; port: number; host: string }>;
-  /** Ends event streams, stops the server and waits for answers in flight. */
+  /** Ends event streams, stops the server and waits for answers in flight and for the webhook events waiting (webhookFlushSeconds at most). */
   close(): Promise<void>;
   /** Resolves once no answer is pending and no request is waiting to be read (see close()). */
   settle(): Promise<void>;
@@ -111,8 +114,20 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const startedAt = clock.now();
   specPath(); // a package without its spec fails here, not at its first request
   const outcomes = new RequestOutcomes(logger, metrics);
-  const port = () => (server?.address() as AddressInfo | null)?.port ?? settings.port;
-  const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, port, agones });
+  // The port listened on: still known once the server has closed (the last events name it).
+  let listenedPort: number | undefined;
+  const port = () => (server?.address() as AddressInfo | null)?.port ?? listenedPort ?? settings.port;
+  const webhooks = startWebhooks({
+    session,
+    bus,
+    settings,
+    clock,
+    logger,
+    source: () => settings.webhookSource ?? `livestream-session://${hostname()}:${port()}`,
+    onOutcome: (outcome) => metrics.countWebhook(outcome),
+    preload: () => preloadPackages(['cloudevents', 'standardwebhooks']),
+  });
+  const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, port, agones, webhooks: webhooks && (() => webhooks.view()) });
   const { handler } = createFront({ handlers, logger, inflight, outcomes, access: settings });
 
   /**
@@ -130,8 +145,17 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     } while (!inflight.idle && performance.now() < giveUpAt);
   }
 
+  /**
+   * Stops the server and, meanwhile, delivers the webhook events still waiting (within
+   * webhookFlushSeconds): every way the service quits comes through here before it exits.
+   */
   function close(): Promise<void> {
-    closing ??= new Promise<void>((resolve) => {
+    closing ??= Promise.all([closeServer(), webhooks?.flush()]).then(() => {});
+    return closing;
+  }
+
+  function closeServer(): Promise<void> {
+    return new Promise<void>((resolve) => {
       agones?.stop();
       descriptors?.stop();
       streams.closeAll();
@@ -154,7 +178,6 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
       s.closeIdleConnections();
       closeIdle();
     });
-    return closing;
   }
 
   async function listen({ port = settings.port, host = settings.host }: ListenOptions = {}) {
@@ -177,6 +200,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     });
     descriptors = guardDescriptors(s, logger, clock);
     const address = s.address() as AddressInfo;
+    listenedPort = address.port;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${host === undefined ? 'localhost' : shownHost}:${address.port}`;
     logger.info({ url, address: address.address, port: address.port }, 'listening');

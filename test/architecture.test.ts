@@ -87,6 +87,17 @@ describe('the layers of src/', () => {
     expect(outward).toEqual([]);
   });
 
+  it('keep the webhooks beside the HTTP layer: src/webhooks/ imports only the core and the settings, and neither of those imports it', () => {
+    const outward = [...graph]
+      .filter(([file]) => file.startsWith('webhooks/'))
+      .flatMap(([file, targets]) => targets.filter((t) => !/^(?:webhooks|core|settings)\/|^\.\.\/generated\//.test(t)).map((t) => `${file} -> ${t}`));
+    const inward = [...graph]
+      .filter(([file]) => file.startsWith('core/') || file.startsWith('settings/'))
+      .flatMap(([file, targets]) => targets.filter((t) => t.startsWith('webhooks/')).map((t) => `${file} -> ${t}`));
+    expect([...outward, ...inward]).toEqual([]);
+    expect(graph.get('service.ts')).toContain('webhooks/index.ts');
+  });
+
   it('are read whole: the composition root is seen to import the settings and the service', () => {
     expect(graph.get('main.ts')).toEqual(expect.arrayContaining(['settings/load.ts', 'service.ts']));
   });

@@ -192,6 +192,8 @@ const RULES: Array<{ command: RegExp; way: Way }> = [
   { command: /^npm install livestream-session$/, way: { kind: 'elsewhere', test: 'scripts/test-package.mjs', runs: "npm(['install'" } },
   { command: /^npx livestream-session --simulate\b/, way: { kind: 'elsewhere', test: 'scripts/test-package.mjs', runs: "start('npx', ['livestream-session', '--simulate']" } },
   { command: /^npx livestream-session -- node node_modules\/livestream-session\/examples\/node-app\/app\.mjs$/, way: { kind: 'elsewhere', test: 'scripts/test-package.mjs', runs: "'node_modules/livestream-session/examples/node-app/app.mjs'" } },
+  { command: /^(?:[A-Z_]+=\S+ )*node examples\/webhook-receiver\.mjs$/, way: { kind: 'elsewhere', test: 'test/webhooks/example.test.ts', runs: 'examples/webhook-receiver.mjs' } },
+  { command: /^echo "whsec_\$\(head -c 32 \/dev\/urandom \| base64\)"$/, way: { kind: 'not against the service', why: 'prints a new signing secret' } },
   { command: /^kubectl /, way: { kind: 'not against the service', why: 'needs a cluster; test/deploy.test.ts checks the manifests it applies against their schemas' } },
 ];
 

@@ -1,3 +1,4 @@
+import type { WebhookView } from '../../generated/types.gen.js';
 import type { AgonesAdapter } from '../agones/index.js';
 import type { KitEventBus } from '../core/bus.js';
 import type { Clock } from '../core/clock.js';
@@ -30,6 +31,8 @@ export interface HandlerDependencies {
   port: () => number;
   /** Set when the pod is an Agones GameServer. */
   agones?: AgonesAdapter;
+  /** Set when webhookUrl is: each receiver's queue, for /status. */
+  webhooks?: () => WebhookView[];
 }
 
 /** The handler of every operation in the spec. */
@@ -45,7 +48,7 @@ export function createHandlers(deps: HandlerDependencies): Handlers {
     endSession: endSession(deps.session, deps.logger),
     sendEvent: sendEvent(deps.bus, deps.session),
     streamEvents: streamEvents(deps.streams, deps.inflight),
-    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt, deps.port, deps.agones),
+    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt, deps.port, deps.agones, deps.webhooks),
     getMetrics: getMetrics(deps.metrics),
   };
 }

@@ -1,4 +1,4 @@
-import type { StatusReport } from '../../generated/types.gen.js';
+import type { StatusReport, WebhookView } from '../../generated/types.gen.js';
 import type { AgonesAdapter } from '../agones/index.js';
 import type { Clock } from '../core/clock.js';
 import { policyClocks } from '../core/policies.js';
@@ -7,7 +7,15 @@ import type { Handler } from './handlers.js';
 import { SETTINGS, type Settings } from '../settings/table.js';
 
 /** What an operator needs to see why an instance is or is not ready; never a secret. */
-export function statusReport(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number, port: number, agones?: AgonesAdapter): StatusReport {
+export function statusReport(
+  session: Session,
+  settings: Readonly<Settings>,
+  clock: Clock,
+  startedAt: number,
+  port: number,
+  agones?: AgonesAdapter,
+  webhooks?: () => WebhookView[],
+): StatusReport {
   const readiness = session.readiness();
   const { state } = session;
   return {
@@ -24,6 +32,7 @@ export function statusReport(session: Session, settings: Readonly<Settings>, clo
     uptimeSeconds: Math.max(0, (clock.now() - startedAt) / 1000),
     settings: { ...shownSettings(settings), port },
     ...(agones && { agones: agones.view() }),
+    ...(webhooks && { webhooks: webhooks() }),
   };
 }
 
@@ -50,6 +59,7 @@ export function getStatus(
   startedAt: number,
   port: () => number,
   agones?: AgonesAdapter,
+  webhooks?: () => WebhookView[],
 ): Handler<'getStatus'> {
-  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt, port(), agones), headers: { 'Cache-Control': 'no-store' } });
+  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt, port(), agones, webhooks), headers: { 'Cache-Control': 'no-store' } });
 }

@@ -89,6 +89,9 @@ export function loadSettings(sources: SettingsSources = {}): LoadedSettings {
       `Invalid value for headersTimeoutSeconds: ${settings.headersTimeoutSeconds} (expected at most requestTimeoutSeconds, ${settings.requestTimeoutSeconds})`,
     );
   }
+  if (settings.webhookUrl !== undefined && settings.webhookSecret === undefined) {
+    throw new SettingsError('webhookUrl needs webhookSecret: webhook requests are always signed (set LIVESTREAM_SESSION_WEBHOOK_SECRET_FILE or LIVESTREAM_SESSION_WEBHOOK_SECRET)');
+  }
   return { settings, warnings, notes };
 }
 

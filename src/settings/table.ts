@@ -42,6 +42,45 @@ const checkReadyRule = (text: string) => {
 const checkToken = (text: string) =>
   /^[\x21-\x7e]+$/.test(text) ? undefined : 'has whitespace, a control character or a non-ASCII character inside';
 
+/** A comma-separated list setting's items, blanks dropped. */
+export const listItems = (text: string): string[] =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+// Each receiver must be a plain http(s) URL: one that could never be posted to is refused at
+// start-up, and credentials belong in the signing secret, not in a URL a log or /status shows.
+const checkWebhookUrls = (text: string) => {
+  const items = listItems(text);
+  if (items.length === 0) return 'names no URL';
+  for (const item of items) {
+    let url: URL;
+    try {
+      url = new URL(item);
+    } catch {
+      return `${JSON.stringify(item)} is not a URL`;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${JSON.stringify(item)} is not an http or https URL`;
+    if (url.username !== '' || url.password !== '') return `${JSON.stringify(item)} carries a user name or password`;
+  }
+  return undefined;
+};
+
+// A CloudEvents source is a URI reference: only the characters RFC 3986 allows in one.
+const checkUriReference = (text: string) => (/^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/.test(text) ? undefined : 'is not a URI reference');
+
+/** The Standard Webhooks secret prefix; the rest is the key in base64. */
+export const WEBHOOK_SECRET_PREFIX = 'whsec_';
+
+// Standard Webhooks: a key of 24 to 64 random bytes, in base64, usually after `whsec_`.
+const checkWebhookSecret = (text: string) => {
+  const key = text.startsWith(WEBHOOK_SECRET_PREFIX) ? text.slice(WEBHOOK_SECRET_PREFIX.length) : text;
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(key)) return 'is not base64';
+  const bytes = Buffer.from(key, 'base64').length;
+  return bytes >= 24 && bytes <= 64 ? undefined : `holds a key of ${bytes} bytes`;
+};
+
 export const SESSION_EXT_PREFIX = 'exts/omni.services.livestream.session/';
 export const HTTP_EXT_PREFIX = 'exts/omni.services.transport.server.http/';
 export const LEGACY_PREFIX = 'app/livestream/nvcf/';
@@ -215,6 +254,57 @@ const ROWS = [
     allowEmpty: true,
     expected: 'a List name, or empty for none',
     description: 'Agones: the List that holds the ids of the connected clients, when the GameServer declares it (empty = none, from a flag or a .kit file: an empty environment variable counts as unset).',
+  },
+  {
+    name: 'webhookUrl',
+    type: 'string',
+    default: undefined,
+    check: checkWebhookUrls,
+    expected: 'http or https URLs, comma-separated',
+    description: 'URLs (comma-separated) each session event is posted to, as a signed CloudEvent (unset = none; needs webhookSecret).',
+  },
+  {
+    name: 'webhookSecret',
+    type: 'string',
+    default: undefined,
+    fileEnv: 'LIVESTREAM_SESSION_WEBHOOK_SECRET_FILE',
+    secret: true,
+    trim: true,
+    check: checkWebhookSecret,
+    expected: 'whsec_ and 24 to 64 bytes in base64, as Standard Webhooks has it',
+    description: 'Key the webhook requests are signed with (Standard Webhooks, HMAC-SHA256).',
+  },
+  {
+    name: 'webhookSource',
+    type: 'string',
+    default: undefined,
+    check: checkUriReference,
+    expected: 'a URI reference (urn:..., https://..., /...)',
+    description: 'The CloudEvents source of the webhook events (unset = livestream-session://<host name>:<port>).',
+  },
+  {
+    name: 'webhookTimeoutSeconds',
+    type: 'int',
+    default: 10,
+    min: 1,
+    max: 600,
+    description: 'Seconds a webhook receiver has to answer a request; then it is tried again later.',
+  },
+  {
+    name: 'webhookQueueSize',
+    type: 'int',
+    default: 1000,
+    min: 1,
+    max: 100000,
+    description: 'Most webhook events waiting for each receiver; beyond it the oldest waiting is dropped (and counted).',
+  },
+  {
+    name: 'webhookFlushSeconds',
+    type: 'int',
+    default: 5,
+    min: 0,
+    max: 3600,
+    description: 'Seconds the service, when it quits, has to deliver the webhook events still waiting, before it exits.',
   },
   ...READY_RULE_SETTINGS.map(({ name, event }) => ({
     name,
