@@ -1,20 +1,71 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
+import type { AgonesAdapter } from './agones/index.js';
+import type { KitEventBus } from './core/bus.js';
+import type { Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
+import type { Session } from './core/session.js';
+import type { ServiceMetrics } from './metrics.js';
+import type { Settings } from './settings/table.js';
 import { accessRules, type AccessSettings } from './http/access.js';
-import { ERROR_SHAPES } from './http/all-handlers.js';
 import { checkBodyBytes, refuseDeepBody, requireBody } from './http/body.js';
 import { docsRouter } from './http/docs.js';
-import { errorHandler, methodNotAllowed, unknownPath } from './http/errors.js';
-import { deliver, type BodyOf, type Handler, type Handlers, type OperationId, type PathOf, type QueryOf } from './http/handlers.js';
+import { endSession } from './http/end-session.js';
+import { errorHandler, methodNotAllowed, toHttpError, unknownPath } from './http/errors.js';
+import { getMetrics } from './http/get-metrics.js';
+import { getStatus } from './http/get-status.js';
+import { deliver, NO_INPUT, send, type BodyOf, type ErrorShapes, type Handler, type Handlers, type InputlessOperation, type OperationId, type PathOf, type QueryOf } from './http/handlers.js';
 import { OPERATION_IDS, OPERATIONS, OPERATIONS_BY_PATH } from './http/operations.js';
+import type { PendingResponses } from './http/pending-responses.js';
+import { checkReady, checkStartup } from './http/probe-handlers.js';
+import type { RequestLog } from './http/request-log.js';
+import { sendEvent } from './http/send-event.js';
+import { credentialsRejection, setCredentials } from './http/set-credentials.js';
 import type { LoadedSpec } from './http/spec.js';
-import { HANDLER_ANSWERS } from './http/send.js';
+import { streamEvents, type EventStreams } from './http/stream-events.js';
 import { noteInvalidUtf8, rejectInvalidUtf8 } from './http/utf8.js';
 import { requestValidator } from './http/validator.js';
 
 /** Largest request body accepted; credentials bodies are well under 2 KiB. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface HandlerDependencies {
+  session: Session;
+  bus: KitEventBus;
+  logger: Logger;
+  streams: EventStreams;
+  responses: PendingResponses;
+  settings: Readonly<Settings>;
+  clock: Clock;
+  /** The clock's time the service started at, for its uptime. */
+  startedAt: number;
+  metrics: ServiceMetrics;
+  /** The port the server listens on. */
+  port: () => number;
+  /** Set when the pod is an Agones GameServer. */
+  agones?: AgonesAdapter;
+}
+
+/** The handler of every operation in the spec. */
+export function createHandlers(deps: HandlerDependencies): Handlers {
+  const ready = checkReady(deps.session);
+  return {
+    checkReady: ready,
+    // HEAD: the GET's status and headers; Node sends no body with them.
+    checkReadyHead: (_request, exchange) => ready(NO_INPUT, exchange),
+    checkStartup,
+    checkStartupHead: (_request, exchange) => checkStartup(NO_INPUT, exchange),
+    setCredentials: setCredentials(deps.session),
+    endSession: endSession(deps.session, deps.logger),
+    sendEvent: sendEvent(deps.bus, deps.session),
+    streamEvents: streamEvents(deps.streams, deps.responses),
+    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt, deps.port, deps.agones),
+    getMetrics: getMetrics(deps.metrics),
+  };
+}
+
+/** The error shape of each operation whose errors are not the shared shape as it is. */
+const ERROR_SHAPES: ErrorShapes = { setCredentials: credentialsRejection };
 
 export interface AppDependencies {
   handlers: Handlers;
@@ -68,12 +119,71 @@ function operationOf(id: OperationId): RequestHandler {
 function route<K extends OperationId>(handler: Handler<K>): RequestHandler<PathOf<K>, unknown, BodyOf<K>, QueryOf<K>> {
   return (req, res, next) => {
     // Its answers are the operation's own, not the pipeline's errors (the request log tells them apart).
-    HANDLER_ANSWERS.add(res);
+    res.locals.byHandler = true;
     try {
-      const done = deliver(handler({ body: req.body, query: req.query, path: req.params }, { req, res }), { req, res });
-      if (done) done.catch(next);
+      deliver(handler({ body: req.body, query: req.query, path: req.params }, { req, res }), res)?.catch(next);
     } catch (error) {
       next(error);
     }
   };
+}
+
+export interface ListenerDependencies {
+  app: Express;
+  handlers: Handlers;
+  logger: Logger;
+  responses: PendingResponses;
+  requests: RequestLog;
+}
+
+/**
+ * The service's request listener. A plain GET or HEAD of an operation that takes no input
+ * and has no access rule (the probes, status, metrics: what orchestrators poll) goes
+ * straight to its handler, the one its Express route calls; every other request goes
+ * through the Express app. Every answer is counted, logged and waited for by quitting.
+ */
+export function requestListener({ app, handlers, logger, responses, requests }: ListenerDependencies): RequestListener {
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    const id = isBodiless(req) ? DIRECT[req.method!]?.get(req.url!) : undefined;
+    if (id === undefined) {
+      responses.track(res);
+      requests.recordWhenSent(req, res, started);
+      return void app(req, res);
+    }
+    const fail = (error: unknown) => {
+      logger.error({ err: error, method: req.method, path: req.url }, 'request failed');
+      send(res, { status: 500, body: toHttpError(error, req).toBody() });
+    };
+    try {
+      const answering = deliver(handlers[id](NO_INPUT, { req, res }), res);
+      if (answering === undefined) return requests.record(req.method!, req.url!, res.statusCode, started, true);
+      // An answer still to come (metrics): quitting waits for it.
+      responses.track(res);
+      requests.recordWhenSent(req, res, started);
+      answering.catch(fail);
+    } catch (error) {
+      fail(error);
+      requests.record(req.method!, req.url!, res.statusCode, started, false);
+    }
+  };
+}
+
+/** The operations a plain GET or HEAD reaches without the body parser and the validator, by method and path. */
+const DIRECT: Readonly<Record<string, ReadonlyMap<string, InputlessOperation>>> = {
+  GET: directAt('get'),
+  HEAD: directAt('head'),
+};
+
+function directAt(method: 'get' | 'head'): ReadonlyMap<string, InputlessOperation> {
+  const direct = (id: OperationId): id is InputlessOperation => {
+    const { hasInput, security, localOnly } = OPERATIONS[id];
+    return OPERATIONS[id].method === method && !hasInput && security.length === 0 && !localOnly;
+  };
+  return new Map(OPERATION_IDS.filter(direct).map((id) => [OPERATIONS[id].path, id]));
+}
+
+/** A request that carries or announces a body goes through the body parser. */
+function isBodiless({ headers: h }: IncomingMessage): boolean {
+  return h['content-length'] === undefined && h['transfer-encoding'] === undefined && h['content-type'] === undefined && h['content-encoding'] === undefined;
 }

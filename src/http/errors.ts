@@ -10,6 +10,8 @@ declare global {
     interface Locals {
       /** The operation a request was routed to, once it has been (see app.ts). */
       operationId?: OperationId;
+      /** The operation's handler gave the answer: one the spec declares (see request-log.ts). */
+      byHandler?: boolean;
     }
   }
 }

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../core/logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { OPERATIONS_BY_PATH } from './operations.js';
-import { HANDLER_ANSWERS } from './send.js';
 
 /**
  * One log line and one metric count per answer, whichever path answered it (straight to its
@@ -13,7 +12,7 @@ import { HANDLER_ANSWERS } from './send.js';
  * its handler gave (readiness 503: "App not ready" is a state, logged once as it changes);
  * refusals at info; failures at error.
  */
-export class RequestOutcomes {
+export class RequestLog {
   constructor(
     private readonly logger: Logger,
     private readonly metrics: ServiceMetrics,
@@ -21,7 +20,8 @@ export class RequestOutcomes {
 
   /** Records the answer to `req` once it has been sent; `started` from process.hrtime.bigint(). */
   recordWhenSent(req: IncomingMessage, res: ServerResponse, started: bigint): void {
-    res.once('finish', () => this.record(req.method ?? '?', pathOf(req.url), res.statusCode, started, HANDLER_ANSWERS.has(res)));
+    const byHandler = () => (res as { locals?: { byHandler?: boolean } }).locals?.byHandler === true;
+    res.once('finish', () => this.record(req.method ?? '?', pathOf(req.url), res.statusCode, started, byHandler()));
   }
 
   /** `byHandler`: the operation's handler gave this answer (it is one the spec declares). */

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openApiDocument } from '../../generated/spec.gen.js';
-import { specPath } from './spec-path.js';
-
-export { specPath };
 
 export type OpenApiDocument = {
   openapi: string;
@@ -20,7 +19,19 @@ export interface LoadedSpec {
 
 let cached: LoadedSpec | undefined;
 
+/** The spec; a package without its openapi.yaml fails here, at start-up. */
 export function loadSpec(): LoadedSpec {
   cached ??= { text: readFileSync(specPath(), 'utf8'), document: openApiDocument };
   return cached;
+}
+
+/** openapi.yaml sits at the package root, whether this runs from src/ or dist/src/. */
+function specPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'openapi.yaml');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error('openapi.yaml not found beside the package');
 }

@@ -6,7 +6,7 @@ import { DISPATCHED_EVENTS } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { Session } from '../core/session.js';
 import { STREAMED, type Handler } from './handlers.js';
-import type { InflightRequests } from './inflight.js';
+import type { PendingResponses } from './pending-responses.js';
 
 /** How often an idle stream gets a comment, so proxies and clients keep it open. */
 export const KEEP_ALIVE_MS = 15_000;
@@ -152,9 +152,9 @@ function message(event: LoggedEvent): string | undefined {
 }
 
 /** `GET /v1/streaming/events`: an endless stream, which leaves the answers quitting waits for. */
-export function streamEvents(streams: EventStreams, inflight: InflightRequests): Handler<'streamEvents'> {
+export function streamEvents(streams: EventStreams, responses: PendingResponses): Handler<'streamEvents'> {
   return (_request, { req, res }) => {
-    inflight.release(res);
+    responses.release(res);
     streams.open(req, res);
     return STREAMED;
   };

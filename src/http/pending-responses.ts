@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
  * Counts answers not yet sent, so that quitting can wait until the caller of endsession
  * has its answer. Streams leave the count once they start: they never finish by themselves.
  */
-export class InflightRequests {
+export class PendingResponses {
   readonly #pending = new Set<ServerResponse>();
   #waiters: Array<() => void> = [];
 
