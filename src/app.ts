@@ -1,49 +1,35 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
-import type { AgonesAdapter } from './agones/index.js';
 import type { KitEventBus } from './core/bus.js';
-import type { Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
-import type { Session } from './core/session.js';
+import type { PendingResponses } from './connections.js';
 import type { ServiceMetrics } from './metrics.js';
-import type { Settings } from './settings/table.js';
 import { accessRules, type AccessSettings } from './http/access.js';
-import { checkBodyBytes, refuseDeepBody, requireBody } from './http/body.js';
+import { refuseDeepBody, rejectInvalidUtf8, requireBody, verifyBody } from './http/body.js';
 import { docsRouter } from './http/docs.js';
 import { endSession } from './http/end-session.js';
-import { errorHandler, methodNotAllowed, toHttpError, unknownPath } from './http/errors.js';
+import { errorHandler, methodNotAllowed, notFound, toHttpError } from './http/errors.js';
 import { getMetrics } from './http/get-metrics.js';
-import { getStatus } from './http/get-status.js';
+import { getStatus, type StatusSources } from './http/get-status.js';
 import { deliver, NO_INPUT, send, type BodyOf, type ErrorShapes, type Handler, type Handlers, type InputlessOperation, type OperationId, type PathOf, type QueryOf } from './http/handlers.js';
 import { OPERATION_IDS, OPERATIONS, OPERATIONS_BY_PATH } from './http/operations.js';
-import type { PendingResponses } from './http/pending-responses.js';
 import { checkReady, checkStartup } from './http/probe-handlers.js';
 import type { RequestLog } from './http/request-log.js';
 import { sendEvent } from './http/send-event.js';
 import { credentialsRejection, setCredentials } from './http/set-credentials.js';
 import type { LoadedSpec } from './http/spec.js';
 import { streamEvents, type EventStreams } from './http/stream-events.js';
-import { noteInvalidUtf8, rejectInvalidUtf8 } from './http/utf8.js';
 import { requestValidator } from './http/validator.js';
 
 /** Largest request body accepted; credentials bodies are well under 2 KiB. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-export interface HandlerDependencies {
-  session: Session;
-  bus: KitEventBus;
-  logger: Logger;
-  streams: EventStreams;
-  responses: PendingResponses;
-  settings: Readonly<Settings>;
-  clock: Clock;
-  /** The clock's time the service started at, for its uptime. */
-  startedAt: number;
-  metrics: ServiceMetrics;
-  /** The port the server listens on. */
-  port: () => number;
-  /** Set when the pod is an Agones GameServer. */
-  agones?: AgonesAdapter;
+export interface HandlerDependencies extends StatusSources {
+  readonly bus: KitEventBus;
+  readonly logger: Logger;
+  readonly streams: EventStreams;
+  readonly responses: PendingResponses;
+  readonly metrics: ServiceMetrics;
 }
 
 /** The handler of every operation in the spec. */
@@ -58,8 +44,8 @@ export function createHandlers(deps: HandlerDependencies): Handlers {
     setCredentials: setCredentials(deps.session),
     endSession: endSession(deps.session, deps.logger),
     sendEvent: sendEvent(deps.bus, deps.session),
-    streamEvents: streamEvents(deps.streams, deps.responses),
-    getStatus: getStatus(deps.session, deps.settings, deps.clock, deps.startedAt, deps.port, deps.agones),
+    streamEvents: streamEvents(deps.streams, (res) => deps.responses.release(res)),
+    getStatus: getStatus(deps),
     getMetrics: getMetrics(deps.metrics),
   };
 }
@@ -84,12 +70,8 @@ export function createApp({ handlers, spec, logger, access }: AppDependencies): 
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(docsRouter(spec));
-  const verify = (req: IncomingMessage, res: unknown, body: Buffer, charset: string | null) => {
-    checkBodyBytes(req, body, charset);
-    noteInvalidUtf8(req, res, body);
-  };
   // Any JSON value is parsed (not only objects and arrays), so that the validator names what is wrong with it.
-  const json = [express.json({ limit: BODY_LIMIT_BYTES, strict: false, verify }), refuseDeepBody, rejectInvalidUtf8];
+  const json = [express.json({ limit: BODY_LIMIT_BYTES, strict: false, verify: verifyBody }), refuseDeepBody, rejectInvalidUtf8];
   const validator = requestValidator(spec.document);
   const mount = <K extends OperationId>(id: K) => {
     const { path, method } = OPERATIONS[id];
@@ -102,7 +84,7 @@ export function createApp({ handlers, spec, logger, access }: AppDependencies): 
     const allowed = [...methods.keys()].map((m) => m.toUpperCase());
     app.all(path, (req, _res, next) => next(methodNotAllowed(req.method, allowed)));
   }
-  app.use(unknownPath);
+  app.use((_req, _res, next) => next(notFound()));
   app.use(errorHandler(logger, ERROR_SHAPES));
   return app;
 }

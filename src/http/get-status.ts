@@ -6,8 +6,23 @@ import type { Session } from '../core/session.js';
 import type { Handler } from './handlers.js';
 import { SETTINGS, type Settings } from '../settings/table.js';
 
-/** What an operator needs to see why an instance is or is not ready; never a secret. */
-export function statusReport(session: Session, settings: Readonly<Settings>, clock: Clock, startedAt: number, port: number, agones?: AgonesAdapter): StatusReport {
+export interface StatusSources {
+  readonly session: Session;
+  readonly settings: Readonly<Settings>;
+  readonly clock: Clock;
+  /** The clock's time at start-up, for the uptime. */
+  readonly startedAt: number;
+  /** The port the server listens on (the one it picked, with port 0). */
+  readonly port: () => number;
+  readonly agones?: AgonesAdapter;
+}
+
+/** `GET /v1/streaming/status`: what an operator needs to see why an instance is or is not ready; never a secret. */
+export function getStatus(sources: StatusSources): Handler<'getStatus'> {
+  return () => ({ status: 200, body: statusReport(sources), headers: { 'Cache-Control': 'no-store' } });
+}
+
+function statusReport({ session, settings, clock, startedAt, port, agones }: StatusSources): StatusReport {
   const readiness = session.readiness();
   const { state } = session;
   return {
@@ -22,7 +37,7 @@ export function statusReport(session: Session, settings: Readonly<Settings>, clo
     lastSessionId: state.lastSessionId,
     credentialsReceived: state.credentialsReceived,
     uptimeSeconds: Math.max(0, (clock.now() - startedAt) / 1000),
-    settings: { ...shownSettings(settings), port },
+    settings: { ...shownSettings(settings), port: port() },
     ...(agones && { agones: agones.view() }),
   };
 }
@@ -39,17 +54,4 @@ function shownSettings(settings: Readonly<Settings>): StatusReport['settings'] {
     else shown[spec.name] = value ?? null;
   }
   return shown as StatusReport['settings'];
-}
-
-/** `GET /v1/streaming/status`. */
-/** `port()`: the port the server listens on (the one it picked, with port 0). */
-export function getStatus(
-  session: Session,
-  settings: Readonly<Settings>,
-  clock: Clock,
-  startedAt: number,
-  port: () => number,
-  agones?: AgonesAdapter,
-): Handler<'getStatus'> {
-  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt, port(), agones), headers: { 'Cache-Control': 'no-store' } });
 }

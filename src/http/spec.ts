@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { openApiDocument } from '../../generated/spec.gen.js';
 
 export type OpenApiDocument = {
@@ -21,17 +20,7 @@ let cached: LoadedSpec | undefined;
 
 /** The spec; a package without its openapi.yaml fails here, at start-up. */
 export function loadSpec(): LoadedSpec {
-  cached ??= { text: readFileSync(specPath(), 'utf8'), document: openApiDocument };
+  // The package's own openapi.yaml (it exports it), whether this runs from src/ or dist/src/.
+  cached ??= { text: readFileSync(createRequire(import.meta.url).resolve('livestream-session/openapi.yaml'), 'utf8'), document: openApiDocument };
   return cached;
-}
-
-/** openapi.yaml sits at the package root, whether this runs from src/ or dist/src/. */
-function specPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'openapi.yaml');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('openapi.yaml not found beside the package');
 }
