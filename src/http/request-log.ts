@@ -17,9 +17,8 @@ export class RequestLog {
   ) {}
 
   /** Records the answer to `req` once it has been sent; `started` from process.hrtime.bigint(). */
-  recordWhenSent(req: IncomingMessage, res: ServerResponse, started: bigint): void {
-    const byHandler = () => (res as { locals?: { byHandler?: boolean } }).locals?.byHandler === true;
-    res.once('finish', () => this.record(req.method ?? '?', req.url?.split('?')[0] ?? '', res.statusCode, started, byHandler()));
+  recordWhenSent(req: IncomingMessage, res: ServerResponse & { locals?: Express.Locals }, started: bigint): void {
+    res.once('finish', () => this.record(req.method ?? '?', req.url?.split('?')[0] ?? '', res.statusCode, started, res.locals?.byHandler === true));
   }
 
   /** `byHandler`: the operation's handler gave this answer (it is one the spec declares). */
