@@ -8,16 +8,13 @@ import type { Readiness } from './core/readiness.js';
 import type { SessionState } from './core/machine.js';
 import type { Logger } from './core/logger.js';
 import { Session } from './core/session.js';
-import { InflightRequests } from './http/inflight.js';
-import { preloadPackages } from './http/preload.js';
-import { createHandlers } from './http/all-handlers.js';
-import { closeSilentConnections, guardDescriptors } from './http/descriptors.js';
-import { createFront } from './http/front.js';
-import { specPath } from './http/spec-path.js';
+import { createApp, createHandlers, requestListener } from './app.js';
+import { closeSilentConnections, guardDescriptors, PendingResponses } from './connections.js';
+import { RequestLog } from './http/request-log.js';
+import { loadSpec } from './http/spec.js';
 import { EventStreams } from './http/stream-events.js';
 import { createLogger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
-import { RequestOutcomes } from './http/request-log.js';
 import { loadSettings, type SettingsSources } from './settings/load.js';
 import type { Settings } from './settings/table.js';
 import { startWebhooks } from './webhooks/index.js';
@@ -51,8 +48,7 @@ export interface ListenOptions {
 export interface SessionService {
   /**
    * The service's request listener: plain GETs of the probes, status and metrics straight
-   * to their handlers, every other request through the Express app (loaded by the first
-   * request that needs it).
+   * to their handlers, every other request through the Express app (built before listening).
    */
   readonly handler: RequestListener;
   readonly bus: KitEventBus;
@@ -81,7 +77,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const clock = options.clock ?? createSystemClock();
   const bus = options.bus ?? createKitEventBus((err, event) => logger.error({ err, event }, 'event handler failed'));
   const onExit = options.onExit ?? ((code: number) => process.exit(code));
-  const inflight = new InflightRequests();
+  const responses = new PendingResponses();
   let server: Server | undefined;
   let descriptors: { stop(): void } | undefined;
   const unusedSockets = new Set<Socket>();
@@ -112,8 +108,6 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   const streams = new EventStreams(session, bus, clock, logger, settings.maxEventStreams);
   const metrics = new ServiceMetrics(session, bus);
   const startedAt = clock.now();
-  specPath(); // a package without its spec fails here, not at its first request
-  const outcomes = new RequestOutcomes(logger, metrics);
   // The port listened on: still known once the server has closed (the last events name it).
   let listenedPort: number | undefined;
   const port = () => (server?.address() as AddressInfo | null)?.port ?? listenedPort ?? settings.port;
@@ -125,10 +119,10 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
     logger,
     source: () => settings.webhookSource ?? `livestream-session://${hostname()}:${port()}`,
     onOutcome: (outcome) => metrics.countWebhook(outcome),
-    preload: () => preloadPackages(['cloudevents', 'standardwebhooks']),
   });
-  const handlers = createHandlers({ session, bus, logger, streams, inflight, settings, clock, startedAt, metrics, port, agones, webhooks: webhooks && (() => webhooks.view()) });
-  const { handler } = createFront({ handlers, logger, inflight, outcomes, access: settings });
+  const handlers = createHandlers({ session, bus, logger, streams, responses, settings, clock, startedAt, metrics, port, agones, webhooks: webhooks && (() => webhooks.view()) });
+  const app = createApp({ handlers, spec: loadSpec(), logger, access: settings });
+  const handler = requestListener({ app, handlers, logger, responses, requests: new RequestLog(logger, metrics) });
 
   /**
    * Resolves once no answer is pending and a turn of the event loop has brought no new
@@ -138,11 +132,11 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
   async function settle(): Promise<void> {
     const giveUpAt = performance.now() + (options.closeTimeoutMs ?? 5000);
     do {
-      await inflight.whenIdle();
+      await responses.whenIdle();
       // The first turn reads the connections already readable; the second polls once more.
       await nextTurn();
       await nextTurn();
-    } while (!inflight.idle && performance.now() < giveUpAt);
+    } while (!responses.idle && performance.now() < giveUpAt);
   }
 
   /**
@@ -170,7 +164,7 @@ export function createSessionService(options: SessionServiceOptions = {}): Sessi
       // Node leaves alone both sockets that never sent a request and connections whose
       // answer is still on its way: close those too, as soon as they are idle. A socket
       // accepted a moment ago may have its request on the way: it gets UNUSED_GRACE_MS.
-      const closeIdle = () => void inflight.whenIdle().then(() => s.closeIdleConnections());
+      const closeIdle = () => void responses.whenIdle().then(() => s.closeIdleConnections());
       setTimeout(() => {
         for (const socket of unusedSockets) socket.destroy();
         closeIdle();

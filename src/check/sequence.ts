@@ -5,7 +5,7 @@ import { TargetCommand, describeExit } from './command.js';
 import { decide, leftOf, seconds, skip, type CheckContext } from './context.js';
 import { httpTarget } from './http.js';
 import { MESSAGE_OF } from './readiness-states.js';
-import { endTheSession, NVCF_CREDENTIALS, postCredentials } from './session.js';
+import { endTheSession, NVCF_CREDENTIALS, postCredentials } from './session-steps.js';
 import type { CheckResult, NvcfCheckOptions, NvcfCheckReport } from './types.js';
 import { lookAtStreamingPort } from './streaming-port.js';
 import { judgeMessages, LegacyPorts, lookAtStartup, StateWalk, walkReadiness, walkStartup, walkText } from './walk.js';

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { OPERATIONS } from '../http/operations.js';
-import { STARTUP_BODY } from '../http/probes.js';
+import { STARTUP_BODY } from '../http/probe-handlers.js';
 import { decide, leftOf, pauseWithin, seconds, skip, type CheckContext } from './context.js';
 import { httpTarget, shown, type Answer } from './http.js';
 import { classifyReadiness, MESSAGE_OF } from './readiness-states.js';

@@ -2,7 +2,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { HttpError } from './errors.js';
-import { isLocalCaller } from './loopback.js';
 import type { OperationSpec } from './operations.js';
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
@@ -46,6 +45,19 @@ const list = (text: string | undefined) => new Set((text ?? '').split(',').map((
 function hostName(host: string | undefined): string {
   const name = host?.startsWith('[') ? host.slice(1, host.indexOf(']')) : (host ?? '').replace(/:\d*$/, '');
   return name.toLowerCase();
+}
+
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+/**
+ * A caller on this machine: over loopback, or from the very address it connected to (an
+ * application beside the service when the service listens on one outside address only).
+ */
+export function isLocalCaller(socket: { remoteAddress?: string; localAddress?: string }): boolean {
+  return isLoopback(socket.remoteAddress) || (socket.remoteAddress !== undefined && socket.remoteAddress === socket.localAddress);
 }
 
 const isLoopbackName = (name: string) => name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);

@@ -1,13 +1,13 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
-import { validationFailed } from './errors.js';
+import { HttpError, validationFailed } from './errors.js';
 
 /**
- * Most levels of arrays and objects a request body may nest, the body's own object counted.
- * The largest body the spec describes nests 3 (credentials → turnDetails → uris); unknown
- * fields get room to spare. A value nested thousands deep overflows the stack of whatever
- * walks it later (JSON.stringify writing it to the event stream, comparing credentials),
- * long after it was accepted: such a body is refused as soon as it is parsed.
+ * Most levels of arrays and objects a request body may nest, its own object counted: the
+ * spec's deepest is 3 (credentials → turnDetails → uris). A value nested thousands deep
+ * would overflow the stack of whatever walks it later (JSON.stringify on the event stream),
+ * so it is refused as soon as it is parsed.
  */
 export const MAX_BODY_DEPTH = 64;
 
@@ -15,6 +15,7 @@ export const MAX_BODY_DEPTH = 64;
 const CHARSET = 'utf-8';
 
 const EMPTY = Symbol('no body bytes');
+const INVALID = Symbol('invalid UTF-8');
 
 /** A body the parser refuses, with the fields of the parser's own errors (see errors.ts). */
 class CharsetError extends Error {
@@ -26,13 +27,15 @@ class CharsetError extends Error {
 }
 
 /**
- * For the JSON body parser's `verify`, given the body's bytes before they are decoded:
- * refuses a charset other than UTF-8 (the parser would decode UTF-16 too), and notes a body
- * of no bytes (the parser makes `{}` of it).
+ * The JSON body parser's `verify`, given the body's bytes before they are decoded: refuses a
+ * charset other than UTF-8 (the parser would decode UTF-16 too); notes a body of no bytes
+ * (the parser makes `{}` of it), and one whose bytes are not UTF-8 (the parser would read
+ * them as U+FFFD and pass them on: a username `us\uFFFD\uFFFDer`; rejectInvalidUtf8 refuses it).
  */
-export function checkBodyBytes(req: IncomingMessage, body: Buffer, charset: string | null): void {
+export function verifyBody(req: IncomingMessage, _res: unknown, body: Buffer, charset: string | null): void {
   if (charset !== null && charset.toLowerCase() !== CHARSET) throw new CharsetError(charset);
   if (body.length === 0) Object.defineProperty(req, EMPTY, { value: true });
+  if (!isUtf8(body)) Object.defineProperty(req, INVALID, { value: true });
 }
 
 /** After the body parser: a body nested deeper than MAX_BODY_DEPTH answers 400 naming where. */
@@ -82,4 +85,23 @@ function keysOf(level: Level): string[] {
   const keys: string[] = [];
   for (let at: Level | undefined = level; at?.parent !== undefined; at = at.parent) keys.push(at.key);
   return keys.reverse();
+}
+
+/** After the body parser: a body that was not UTF-8 answers 400 naming each string it spoiled. */
+export const rejectInvalidUtf8: RequestHandler = (req, _res, next) => {
+  if (!(INVALID in req)) return next();
+  const spoiled: string[] = [];
+  walk(req.body, '/body', spoiled);
+  if (spoiled.length === 0) return next(new HttpError({ status: 400, code: 'VALIDATION_FAILED', message: 'Request body is not valid UTF-8' }));
+  next(validationFailed(spoiled.map((path) => ({ path, message: 'is not valid UTF-8' }))));
+};
+
+function walk(value: unknown, path: string, spoiled: string[]): void {
+  if (typeof value === 'string') {
+    if (value.includes('\uFFFD')) spoiled.push(path);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => walk(item, `${path}/${i}`, spoiled));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) walk(item, `${path}/${key}`, spoiled);
+  }
 }

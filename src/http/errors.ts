@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler } from 'express';
 import type { ErrorCode, ErrorResponse, FieldError } from '../../generated/types.gen.js';
 import { PREDECESSOR_EVENT_NAMES } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
@@ -10,6 +10,8 @@ declare global {
     interface Locals {
       /** The operation a request was routed to, once it has been (see app.ts). */
       operationId?: OperationId;
+      /** The operation's handler gave the answer: one the spec declares (see request-log.ts). */
+      byHandler?: boolean;
     }
   }
 }
@@ -25,17 +27,14 @@ export interface HttpErrorFields {
 
 /** An error with its HTTP answer; every error answer has the shape of `ErrorResponse`. */
 export class HttpError extends Error {
-  readonly status: number;
-  readonly code: ErrorCode;
-  readonly errors: readonly FieldError[];
-  readonly headers: Readonly<Record<string, string>>;
+  declare readonly status: number;
+  declare readonly code: ErrorCode;
+  declare readonly errors: readonly FieldError[];
+  declare readonly headers: Readonly<Record<string, string>>;
 
   constructor({ status, code, message, errors = [], headers = {} }: HttpErrorFields) {
     super(message);
-    this.status = status;
-    this.code = code;
-    this.errors = errors;
-    this.headers = headers;
+    Object.assign(this, { status, code, errors, headers });
   }
 
   toBody(): ErrorResponse {
@@ -54,20 +53,20 @@ const CODE_OF_STATUS: Readonly<Record<number, ErrorCode>> = {
   429: 'TOO_MANY_STREAMS',
 };
 
-/** The fields the body parser (http-errors) and the validator put on their errors. */
+/**
+ * The fields the body parser (http-errors: `type` e.g. `entity.too.large`, `expose` when the
+ * message is meant for the caller), Node (`code` e.g. `Z_DATA_ERROR`) and the validator
+ * (`errors`, one per field that is wrong) put on their errors.
+ */
 interface ForeignError {
   status?: number;
-  /** body-parser's kind of failure, e.g. `entity.too.large`. */
   type?: string;
   limit?: number;
   charset?: string;
   encoding?: string;
-  /** http-errors: whether the message is meant for the caller. */
   expose?: boolean;
   message?: string;
-  /** Node's code, e.g. `Z_DATA_ERROR` from a body that does not inflate. */
   code?: string;
-  /** The validator's: one per field that is wrong. */
   errors?: Array<{ path?: string; message?: string; errorCode?: string }>;
   headers?: Record<string, string>;
 }
@@ -165,8 +164,6 @@ function describeFieldError({ path, message, missing }: FieldProblem): string {
   const what = missing ? 'is required' : message;
   return where ? `${where} ${what}` : `request ${path.replace(/^\//, '')} ${what}`.trim();
 }
-
-export const unknownPath: RequestHandler = (_req, _res, next) => next(notFound());
 
 /** Answers every error in the shared shape, or in the shape its operation declares. */
 export function errorHandler(logger: Logger, shapes: ErrorShapes): ErrorRequestHandler {

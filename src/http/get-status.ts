@@ -6,16 +6,25 @@ import type { Session } from '../core/session.js';
 import type { Handler } from './handlers.js';
 import { SETTINGS, type Settings } from '../settings/table.js';
 
-/** What an operator needs to see why an instance is or is not ready; never a secret. */
-export function statusReport(
-  session: Session,
-  settings: Readonly<Settings>,
-  clock: Clock,
-  startedAt: number,
-  port: number,
-  agones?: AgonesAdapter,
-  webhooks?: () => WebhookView[],
-): StatusReport {
+export interface StatusSources {
+  readonly session: Session;
+  readonly settings: Readonly<Settings>;
+  readonly clock: Clock;
+  /** The clock's time at start-up, for the uptime. */
+  readonly startedAt: number;
+  /** The port the server listens on (the one it picked, with port 0). */
+  readonly port: () => number;
+  readonly agones?: AgonesAdapter;
+  /** Set when webhookUrl is: each receiver's queue. */
+  readonly webhooks?: () => WebhookView[];
+}
+
+/** `GET /v1/streaming/status`: what an operator needs to see why an instance is or is not ready; never a secret. */
+export function getStatus(sources: StatusSources): Handler<'getStatus'> {
+  return () => ({ status: 200, body: statusReport(sources), headers: { 'Cache-Control': 'no-store' } });
+}
+
+function statusReport({ session, settings, clock, startedAt, port, agones, webhooks }: StatusSources): StatusReport {
   const readiness = session.readiness();
   const { state } = session;
   return {
@@ -30,7 +39,7 @@ export function statusReport(
     lastSessionId: state.lastSessionId,
     credentialsReceived: state.credentialsReceived,
     uptimeSeconds: Math.max(0, (clock.now() - startedAt) / 1000),
-    settings: { ...shownSettings(settings), port },
+    settings: { ...shownSettings(settings), port: port() },
     ...(agones && { agones: agones.view() }),
     ...(webhooks && { webhooks: webhooks() }),
   };
@@ -48,18 +57,4 @@ function shownSettings(settings: Readonly<Settings>): StatusReport['settings'] {
     else shown[spec.name] = value ?? null;
   }
   return shown as StatusReport['settings'];
-}
-
-/** `GET /v1/streaming/status`. */
-/** `port()`: the port the server listens on (the one it picked, with port 0). */
-export function getStatus(
-  session: Session,
-  settings: Readonly<Settings>,
-  clock: Clock,
-  startedAt: number,
-  port: () => number,
-  agones?: AgonesAdapter,
-  webhooks?: () => WebhookView[],
-): Handler<'getStatus'> {
-  return () => ({ status: 200, body: statusReport(session, settings, clock, startedAt, port(), agones, webhooks), headers: { 'Cache-Control': 'no-store' } });
 }

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Operations } from '../../generated/operations.gen.js';
 import type { ErrorResponse } from '../../generated/types.gen.js';
-import { send, type Answer } from './send.js';
 
 /** Every operationId of the spec, from the generated types. */
 export type OperationId = keyof Operations;
@@ -59,14 +58,28 @@ export interface Exchange {
   readonly res: ServerResponse;
 }
 
-/** Writes a handler's answer (once it has one), unless the handler streamed its own. */
-export function deliver(result: Answer | typeof STREAMED | Promise<Answer | typeof STREAMED>, exchange: Exchange): void | Promise<void> {
-  if (result instanceof Promise) return result.then((r) => write(exchange, r));
-  write(exchange, result);
+/** Any handler's answer, as the writer sees it. */
+export interface Answer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
-function write(exchange: Exchange, result: Answer | typeof STREAMED): void {
-  if (result !== STREAMED) send(exchange.res, result);
+/** Writes a handler's answer (once it has one), unless the handler streamed its own. */
+export function deliver(result: Answer | typeof STREAMED | Promise<Answer | typeof STREAMED>, res: ServerResponse): void | Promise<void> {
+  if (result instanceof Promise) return result.then((r) => deliver(r, res));
+  if (result !== STREAMED) send(res, result);
+}
+
+/**
+ * Writes an answer: JSON unless the body is text whose type the handler names. One write
+ * with the head (a string body goes out with it; a Buffer would take two).
+ */
+export function send(res: ServerResponse, { status, body, headers }: Answer): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const type = typeof body === 'string' ? undefined : { 'Content-Type': 'application/json; charset=utf-8' };
+  res.writeHead(status, { ...type, ...headers, 'Content-Length': String(Buffer.byteLength(text)) });
+  res.end(text);
 }
 
 /** A handler translates a request into a call on the session and its result into a declared answer. */

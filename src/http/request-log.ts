@@ -2,26 +2,23 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../core/logger.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { OPERATIONS_BY_PATH } from './operations.js';
-import { HANDLER_ANSWERS } from './send.js';
 
 /**
- * One log line and one metric count per answer, whichever path answered it (straight to its
- * handler, or through Express): method, path, status and time taken. Never the body, the
- * query or the headers (they may carry credentials or a token). Answers that succeed log at
- * debug level (orchestrators poll the probes constantly, and what a successful call changes
- * is logged at info as a state change), and so do the 5xx answers an operation declares and
- * its handler gave (readiness 503: "App not ready" is a state, logged once as it changes);
- * refusals at info; failures at error.
+ * One log line and one metric count per answer, whichever path answered it: method, path,
+ * status and time taken; never the body, query or headers (credentials, tokens). Successes
+ * log at debug (the probes are polled constantly; a change is logged at info as a state
+ * change), and so do the 5xx an operation's handler gave (readiness 503 is a state, logged
+ * once as it changes); refusals at info; failures at error.
  */
-export class RequestOutcomes {
+export class RequestLog {
   constructor(
     private readonly logger: Logger,
     private readonly metrics: ServiceMetrics,
   ) {}
 
   /** Records the answer to `req` once it has been sent; `started` from process.hrtime.bigint(). */
-  recordWhenSent(req: IncomingMessage, res: ServerResponse, started: bigint): void {
-    res.once('finish', () => this.record(req.method ?? '?', pathOf(req.url), res.statusCode, started, HANDLER_ANSWERS.has(res)));
+  recordWhenSent(req: IncomingMessage, res: ServerResponse & { locals?: Express.Locals }, started: bigint): void {
+    res.once('finish', () => this.record(req.method ?? '?', req.url?.split('?')[0] ?? '', res.statusCode, started, res.locals?.byHandler === true));
   }
 
   /** `byHandler`: the operation's handler gave this answer (it is one the spec declares). */
@@ -47,9 +44,4 @@ const ROUTES = new Map([...OPERATIONS_BY_PATH.keys()].map((path) => [path.toLowe
 function routeOf(path: string): string {
   const key = path.toLowerCase();
   return ROUTES.get(key.length > 1 && key.endsWith('/') ? key.slice(0, -1) : key) ?? 'unmatched';
-}
-
-function pathOf(url: string | undefined): string {
-  const q = url?.indexOf('?') ?? -1;
-  return q === -1 ? (url ?? '') : url!.slice(0, q);
 }

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { openApiDocument } from '../../generated/spec.gen.js';
-import { specPath } from './spec-path.js';
-
-export { specPath };
 
 export type OpenApiDocument = {
   openapi: string;
@@ -20,7 +18,9 @@ export interface LoadedSpec {
 
 let cached: LoadedSpec | undefined;
 
+/** The spec; a package without its openapi.yaml fails here, at start-up. */
 export function loadSpec(): LoadedSpec {
-  cached ??= { text: readFileSync(specPath(), 'utf8'), document: openApiDocument };
+  // The package's own openapi.yaml (it exports it), whether this runs from src/ or dist/src/.
+  cached ??= { text: readFileSync(createRequire(import.meta.url).resolve('livestream-session/openapi.yaml'), 'utf8'), document: openApiDocument };
   return cached;
 }

@@ -6,17 +6,15 @@ import { DISPATCHED_EVENTS } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { Session } from '../core/session.js';
 import { STREAMED, type Handler } from './handlers.js';
-import type { InflightRequests } from './inflight.js';
 
 /** How often an idle stream gets a comment, so proxies and clients keep it open. */
 export const KEEP_ALIVE_MS = 15_000;
 
 /**
- * Most bytes a stream may have waiting to be sent: past them, the stream is sent nothing more
- * until its client has read them, and then it is sent the kept events it has not had, in
- * order. A client that stopped reading (or a half-open connection) costs no more than this;
- * once it has fallen behind the kept events its stream is closed, and when it reconnects
- * with `Last-Event-ID` it is sent what is still kept.
+ * Most bytes a stream may have waiting to be sent: past them it is sent nothing more until
+ * its client has read them, then the kept events it missed, in order. A client that stopped
+ * reading costs no more than this; once behind the kept events its stream is closed (it
+ * reconnects with `Last-Event-ID` and is sent what is still kept).
  */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
 
@@ -28,12 +26,9 @@ export const MAX_UNSENT_BYTES = 1024 * 1024;
  * is all a new listener is sent first).
  */
 export class EventStreams {
-  /**
-   * Each open stream's keep-alive timer, the number of the last kept event it was sent, and
-   * whether it is still to be sent the current readiness once it has those.
-   */
+  /** Each open stream's keep-alive timer, the last kept event it was sent, and whether the current readiness is due. */
   readonly #open = new Map<ServerResponse, { timer: TimerHandle; sent: number; readinessDue: boolean }>();
-  readonly log = new EventLog();
+  readonly #log = new EventLog();
 
   constructor(
     private readonly session: Session,
@@ -47,14 +42,9 @@ export class EventStreams {
     for (const name of DISPATCHED_EVENTS) bus.on(name, (payload) => this.#append(name, payload));
   }
 
-  get size(): number {
-    return this.#open.size;
-  }
-
   /**
-   * Opens a stream on `res`. A new listener always gets its stream: when as many are open as
-   * allowed, the oldest is closed to make room (a stale one, most likely; a live client
-   * reconnects with `Last-Event-ID` and loses nothing kept).
+   * Opens a stream on `res`. A new listener always gets its stream: when full, the oldest
+   * (most likely stale) makes room; a live one reconnects with `Last-Event-ID` and loses nothing.
    */
   open(req: IncomingMessage, res: ServerResponse): void {
     if (this.#open.size >= this.max) {
@@ -73,7 +63,7 @@ export class EventStreams {
     req.socket.setNoDelay(true);
     res.on('close', () => this.#close(res));
     res.on('drain', () => this.#send(res));
-    const { after, events } = this.log.since(lastEventId(req));
+    const { after, events } = this.#log.since([req.headers['last-event-id']].flat()[0]);
     // The last readiness event it is sent is the current readiness: every change is kept.
     this.#open.set(res, { timer: this.#keepAlive(res), sent: after, readinessDue: !events.some((e) => e.event === 'readiness') });
     this.#send(res);
@@ -92,19 +82,16 @@ export class EventStreams {
   }
 
   #append(event: string, data: unknown): void {
-    this.log.append(event, data);
+    this.#log.append(event, data);
     for (const res of this.#open.keys()) this.#send(res);
   }
 
-  /**
-   * Sends the stream the kept events it has not had, in order, while less than the bound
-   * waits; then the current readiness if it is due.
-   */
+  /** Sends the stream the kept events it missed, in order, while less than the bound waits; then the readiness if due. */
   #send(res: ServerResponse): void {
     const stream = this.#open.get(res);
     if (stream === undefined) return;
-    while (stream.sent < this.log.lastId) {
-      const next = this.log.get(stream.sent + 1);
+    while (stream.sent < this.#log.lastId) {
+      const next = this.#log.get(stream.sent + 1);
       if (next === undefined) {
         this.logger.warn({ unsentBytes: res.writableLength }, 'event stream closed: its client does not read what it is sent, and has fallen behind the kept events');
         return this.#close(res);
@@ -118,8 +105,8 @@ export class EventStreams {
     }
     if (stream.readinessDue) {
       stream.readinessDue = false;
-      const id = this.log.lastId;
-      res.write(format({ id, sseId: this.log.sseIdOf(id), event: 'readiness', data: this.session.readiness() }));
+      const id = this.#log.lastId;
+      res.write(format({ id, sseId: this.#log.sseIdOf(id), event: 'readiness', data: this.session.readiness() }));
     }
   }
 
@@ -139,28 +126,22 @@ const texts = new WeakMap<LoggedEvent, string>();
 
 /** A kept event as Server-Sent Events text, made once however many streams it goes to; undefined if it cannot be. */
 function message(event: LoggedEvent): string | undefined {
-  let text = texts.get(event);
-  if (text === undefined) {
-    try {
-      text = format(event);
-    } catch {
-      return undefined;
-    }
-    texts.set(event, text);
+  try {
+    if (!texts.has(event)) texts.set(event, format(event));
+  } catch {
+    return undefined;
   }
-  return text;
+  return texts.get(event);
 }
 
-/** `GET /v1/streaming/events`: an endless stream, which leaves the answers quitting waits for. */
-export function streamEvents(streams: EventStreams, inflight: InflightRequests): Handler<'streamEvents'> {
+/**
+ * `GET /v1/streaming/events`: an endless stream. `release` takes it out of the answers
+ * quitting waits for: it never finishes by itself.
+ */
+export function streamEvents(streams: EventStreams, release: (res: ServerResponse) => void): Handler<'streamEvents'> {
   return (_request, { req, res }) => {
-    inflight.release(res);
+    release(res);
     streams.open(req, res);
     return STREAMED;
   };
-}
-
-function lastEventId(req: IncomingMessage): string | undefined {
-  const value = req.headers['last-event-id'];
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -23,8 +23,6 @@ export interface WebhooksStart {
   /** The CloudEvents `source`, read when an event is first sent (the port is known by then). */
   source: () => string;
   onOutcome: (outcome: WebhookOutcome) => void;
-  /** Loads the libraries ahead of their import without holding the event loop long (the service's preloader). */
-  preload?: () => Promise<void>;
 }
 
 export class Webhooks {
@@ -33,10 +31,10 @@ export class Webhooks {
   #flushing: Promise<void> | undefined;
 
   constructor(private readonly start: WebhooksStart & { urls: readonly string[]; secret: string }) {
-    const { settings, clock, logger, onOutcome, preload } = start;
+    const { settings, clock, logger, onOutcome } = start;
     let signer: Promise<WebhookSigner> | undefined;
-    const load = () => (signer ??= (preload?.() ?? Promise.resolve()).then(() => loadSigner(start.secret, start.source)));
-    // Loaded now, a package per turn of the event loop, so the first event does not wait for it.
+    const load = () => (signer ??= loadSigner(start.secret, start.source));
+    // Loaded now, so that the first event does not wait for it.
     void load().catch(() => {});
     this.#outboxes = start.urls.map(
       (url) => new WebhookOutbox({ url, clock, logger, timeoutMs: settings.webhookTimeoutSeconds * 1000, capacity: settings.webhookQueueSize, signer: load, onOutcome }),

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { checkReady, endSession, getStatus, sendEvent, setCredentials } from '../../generated/sdk.gen.js';
 import { MAX_CONNECTED_CLIENT_IDS } from '../../src/core/machine.js';
-import { isLocalCaller, isLoopback } from '../../src/http/loopback.js';
+import { isLocalCaller, isLoopback } from '../../src/http/access.js';
 import { assertMatchesSpec } from '../support/contract.js';
 import {
   APP_READY,

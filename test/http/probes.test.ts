@@ -228,8 +228,8 @@ describe('the probes', () => {
   });
 });
 
-describe('the Express app loads when a request first needs it', () => {
-  it('answers requests sent while it loads, every one, in its own way', async () => {
+describe('requests of every kind sent at once to a service that has just started', () => {
+  it('are each answered in their own way', async () => {
     const running = await startService({ quitOnSessionEnded: false });
     const port = Number(new URL(running.url).port);
     const json = { 'content-type': 'application/json' };

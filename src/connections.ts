@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Clock, TimerHandle } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
+import type { Clock, TimerHandle } from './core/clock.js';
+import type { Logger } from './core/logger.js';
 
 /**
  * File descriptors kept beyond those open when the server starts listening, for what the
@@ -92,5 +92,36 @@ function openDescriptors(): number | undefined {
     return readdirSync('/proc/self/fd').length;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Counts answers not yet sent, so that quitting can wait until the caller of endsession
+ * has its answer. Streams leave the count once they start: they never finish by themselves.
+ */
+export class PendingResponses {
+  readonly #pending = new Set<ServerResponse>();
+  #waiters: Array<() => void> = [];
+
+  /** Counts an answer until its connection has sent it (or closed). */
+  track(res: ServerResponse): void {
+    this.#pending.add(res);
+    res.on('close', () => this.release(res));
+  }
+
+  release(res: ServerResponse): void {
+    if (!this.#pending.delete(res) || this.#pending.size > 0) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  get idle(): boolean {
+    return this.#pending.size === 0;
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.#pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 }
