@@ -162,7 +162,7 @@ export class ServiceMetrics {
       this.#drains.push(drain);
     };
     drained(this.#transitions, new Counter({ name: 'livestream_session_readiness_transitions_total', help: 'Readiness changes, by the reason before and after.', labelNames: ['from', 'to'], registers }));
-    drained(this.#ended, new Counter({ name: 'livestream_session_sessions_ended_total', help: 'Sessions ended, by cause (GRACEFUL_SHUTDOWN, RESUME_TIMEOUT, RESUME_DISABLED, MAX_SESSION_LENGTH, NO_CLIENT_CONNECTED, SHUTDOWN).', labelNames: ['cause'], registers }));
+    drained(this.#ended, new Counter({ name: 'livestream_session_sessions_ended_total', help: 'Sessions ended, by cause (GRACEFUL_SHUTDOWN, RESUME_TIMEOUT, RESUME_DISABLED, MAX_SESSION_LENGTH, NO_CLIENT_CONNECTED, SHUTDOWN, IDLE_TIMEOUT).', labelNames: ['cause'], registers }));
     drained(this.#sessionSeconds, new Histogram({ name: 'livestream_session_session_duration_seconds', help: 'From the first client connecting to the session ending.', buckets: DURATION_BUCKETS, registers }));
     drained(
       this.#resumeSeconds,

@@ -89,6 +89,11 @@ export function loadSettings(sources: SettingsSources = {}): LoadedSettings {
       `Invalid value for headersTimeoutSeconds: ${settings.headersTimeoutSeconds} (expected at most requestTimeoutSeconds, ${settings.requestTimeoutSeconds})`,
     );
   }
+  if (settings.idleTimeoutSeconds > 0 && settings.idleWarningSeconds >= settings.idleTimeoutSeconds) {
+    throw new SettingsError(
+      `Invalid value for idleWarningSeconds: ${settings.idleWarningSeconds} (expected less than idleTimeoutSeconds, ${settings.idleTimeoutSeconds}, or 0 for no warning)`,
+    );
+  }
   return { settings, warnings, notes };
 }
 
