@@ -58,6 +58,10 @@ const GOALS = [
   { key: 'probeStallMs', what: 'worst /ready wait, ms, from 1 s after start-up through the first non-probe requests (median of 3 starts)', max: 100 },
   // Reported, not a goal: a session manager posts credentials once per session.
   { key: 'credsThroughput', what: 'creds req/s ÷ /ready req/s' },
+  // In %: what the session itself spends on an application reporting 1,000 user inputs a second (idleTimeoutSeconds).
+  { key: 'userInputSessionCpu', what: '% of a core the session spends on 1,000 user inputs a second', max: 2 },
+  // Reported: the same reports over HTTP, whose cost is the request's, beside the ceiling's for as many requests.
+  { key: 'userInputHttpCpu', what: 'CPU for 1,000 user input reports a second over HTTP ÷ ceiling' },
 ];
 
 // The spec's own example body of POST /v1/streaming/creds (a full TURN body).
@@ -296,6 +300,85 @@ async function clientEvents(port) {
   }
 }
 
+const USER_INPUT = { event: 'omni.services.livestream.session.user_input' };
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU seconds (user and system) the process has used. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * The share of a core `pid` uses while it is sent `rate` POSTs of a user input a second, for
+ * `seconds`, paced 10 ms apart on 4 keep-alive connections.
+ */
+async function cpuUnderInput(pid, port, rate, seconds) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  try {
+    for (let i = 0; i < 200; i++) await post(port, '/v1/streaming/events', USER_INPUT, agent); // warm
+    const cpu = cpuSeconds(pid);
+    const started = performance.now();
+    const answers = [];
+    for (let tick = 1; tick <= seconds * 100; tick++) {
+      for (let i = 0; i < rate / 100; i++) answers.push(post(port, '/v1/streaming/events', USER_INPUT, agent));
+      await pause(Math.max(0, started + tick * 10 - performance.now()));
+    }
+    const statuses = await Promise.all(answers);
+    const elapsed = (performance.now() - started) / 1000;
+    return { percent: round(((cpuSeconds(pid) - cpu) / elapsed) * 100, 1), statuses: statuses.map((r) => r.status) };
+  } finally {
+    agent.destroy();
+  }
+}
+
+/**
+ * An application reporting 1,000 user inputs a second with the idle time-out on: what the
+ * session spends on them (in process, the compiled Session on its bus, timed over many
+ * inputs), and what the service process spends on as many POST /v1/streaming/events, beside
+ * the ceiling sent as many requests.
+ */
+async function userInputCost() {
+  const RATE = 1000;
+  const { Session } = await import('../dist/src/core/session.js');
+  const { createKitEventBus } = await import('../dist/src/core/bus.js');
+  const { createSystemClock } = await import('../dist/src/core/clock.js');
+  const { DEFAULT_SETTINGS } = await import('../dist/src/settings/table.js');
+  const bus = createKitEventBus();
+  const settings = { ...DEFAULT_SETTINGS, idleTimeoutSeconds: 3600, idleWarningSeconds: 10 };
+  const silent = { info() {}, warn() {}, error() {}, debug() {} };
+  const session = new Session({ settings, clock: createSystemClock(), bus, onQuit() {}, logger: silent });
+  bus.emit('omni.kit.livestream.client_connected:immediate');
+  const inputs = smoke ? 100_000 : 1_000_000;
+  for (let i = 0; i < inputs / 10; i++) bus.emit(USER_INPUT.event); // warm
+  const started = performance.now();
+  for (let i = 0; i < inputs; i++) bus.emit(USER_INPUT.event);
+  const microsPerInput = ((performance.now() - started) * 1000) / inputs;
+  session.dispose();
+
+  const seconds = smoke ? 1 : 5;
+  const service = await start('service', ['--simulate', `${EXT}/idleTimeoutSeconds=3600`, `${EXT}/quitOnSessionEnded=false`]);
+  const ceiling = await start('ceiling');
+  try {
+    const connected = await post(service.port, '/v1/streaming/events', { event: 'omni.kit.livestream.client_connected:immediate' });
+    if (connected.status !== 202) throw new Error(`client connect answered ${connected.status}`);
+    const onService = await cpuUnderInput(service.child.pid, service.port, RATE, seconds);
+    const onCeiling = await cpuUnderInput(ceiling.child.pid, ceiling.port, RATE, seconds);
+    const refused = onService.statuses.filter((s) => s !== 202).length;
+    if (refused > 0) throw new Error(`${refused} user input reports were not answered 202`);
+    const status = JSON.parse((await get(service.port, '/v1/streaming/status')).body);
+    if (status.idleSecondsLeft === null) throw new Error('the idle time-out was not counting');
+    return {
+      rate: RATE,
+      session: { microsPerInput: round(microsPerInput, 3), percentOfCore: round((microsPerInput * RATE) / 1e4, 3) },
+      http: { seconds, servicePercentOfCore: onService.percent, ceilingPercentOfCore: onCeiling.percent },
+    };
+  } finally {
+    await stop(service.child);
+    await stop(ceiling.child);
+  }
+}
+
 /** GET /v1/streaming/events; `next(reason)` resolves with the time a readiness event naming it arrives. */
 function openStream(port) {
   return new Promise((done, fail) => {
@@ -399,6 +482,8 @@ const [endSession] = await interleave(
 );
 const serviceLoaded = rssKiB(service.child.pid);
 await stop(service.child);
+const input = await userInputCost();
+console.log(`bench: 1,000 user inputs a second: the session ${input.session.percentOfCore} % of a core; over HTTP the service ${input.http.servicePercentOfCore} %, the ceiling ${input.http.ceilingPercentOfCore} %`);
 
 const ratios = {
   readyThroughput: round(serviceReady.requestsPerSecond / ceilingReady.requestsPerSecond),
@@ -407,6 +492,8 @@ const ratios = {
   idleRss: round(serviceIdle / ceilingIdle),
   credsThroughput: round(creds.requestsPerSecond / serviceReady.requestsPerSecond),
   probeStallMs: stallMs,
+  userInputSessionCpu: input.session.percentOfCore,
+  userInputHttpCpu: round(input.http.servicePercentOfCore / input.http.ceilingPercentOfCore),
 };
 const goals = GOALS.map((g) => ({ ...g, ratio: ratios[g.key], met: g.min !== undefined ? ratios[g.key] >= g.min : g.max !== undefined ? ratios[g.key] <= g.max : true }));
 
@@ -426,6 +513,7 @@ const report = {
   },
   eventLatency: events,
   clientEvents: clients,
+  userInput: input,
   ratios,
   goals,
 };
@@ -453,6 +541,12 @@ const markdown = [
   '|---|---:|',
   `| connects, from none connected | ${clients.connectMs} |`,
   `| disconnects, from all connected | ${clients.disconnectMs} |`,
+  '',
+  `| ${input.rate} user inputs a second (idleTimeoutSeconds on, a client connected) | % of a core |`,
+  '|---|---:|',
+  `| the session (in process: ${input.session.microsPerInput} µs an input) | ${input.session.percentOfCore} |`,
+  `| the service, reports over POST /v1/streaming/events (${input.http.seconds} s) | ${input.http.servicePercentOfCore} |`,
+  `| the ceiling, as many requests | ${input.http.ceilingPercentOfCore} |`,
   '',
   '| goal | ratio | target | met |',
   '|---|---:|---:|---|',

@@ -44,11 +44,14 @@ describe('npm run bench', () => {
     expect(report.eventLatency.ready.medianMs).toBeGreaterThan(0);
     expect(report.clientEvents).toEqual({ clients: 1000, connectMs: expect.any(Number), disconnectMs: expect.any(Number) });
     expect(report.eventLatency.stream.medianMs).toBeGreaterThan(0);
-    expect(report.goals.map((g: { key: string }) => g.key)).toEqual(['readyThroughput', 'readyP99', 'coldStart', 'idleRss', 'probeStallMs', 'credsThroughput']);
+    expect(report.userInput).toMatchObject({ rate: 1000, session: { microsPerInput: expect.any(Number) }, http: { servicePercentOfCore: expect.any(Number), ceilingPercentOfCore: expect.any(Number) } });
+    expect(report.userInput.session.microsPerInput).toBeGreaterThan(0);
+    expect(report.userInput.http.servicePercentOfCore).toBeGreaterThan(0);
+    expect(report.goals.map((g: { key: string }) => g.key)).toEqual(['readyThroughput', 'readyP99', 'coldStart', 'idleRss', 'probeStallMs', 'credsThroughput', 'userInputSessionCpu', 'userInputHttpCpu']);
     for (const goal of report.goals) expect(Number.isFinite(goal.ratio), goal.key).toBe(true);
 
     const table = readFileSync(join(out, 'bench.md'), 'utf8');
     for (const row of report.load) expect(table).toContain(`| ${row.name} |`);
-    for (const line of ['cold start', 'idle RSS', 'RSS after load', 'on GET /v1/streaming/ready', 'on the event stream']) expect(table).toContain(line);
+    for (const line of ['cold start', 'idle RSS', 'RSS after load', 'on GET /v1/streaming/ready', 'on the event stream', 'user inputs a second']) expect(table).toContain(line);
   });
 });
