@@ -193,7 +193,7 @@ const ROWS = [
     min: 0,
     max: 2147483,
     description:
-      'Seconds before idleTimeoutSeconds runs out that omni.services.livestream.session.idle_warning is dispatched, for a countdown (0 = no warning); must be less than idleTimeoutSeconds when both are set.',
+      'Seconds before idleTimeoutSeconds runs out that omni.services.livestream.session.idle_warning is dispatched, for a countdown (0 = no warning). With idleTimeoutSeconds set it must be less, the default included: a time-out of 10 s or less needs a shorter warning, or 0.',
   },
   {
     name: 'drainOnStop',
