@@ -69,6 +69,10 @@ const GOALS = [
   // A session manager posts credentials once per session.
   { key: 'credsThroughput', what: 'creds req/s ÷ /ready req/s' },
   { key: 'credsVsOriginal', what: 'creds req/s ÷ original' },
+  // In %: what the session itself spends on an application reporting 1,000 user inputs a second (idleTimeoutSeconds).
+  { key: 'userInputSessionCpu', what: '% of a core the session spends on 1,000 user inputs a second', max: 2 },
+  // Reported: the same reports over HTTP, whose cost is the request's, beside the ceiling's for as many requests.
+  { key: 'userInputHttpCpu', what: 'CPU for 1,000 user input reports a second over HTTP ÷ ceiling' },
 ];
 
 // The spec's own example body of POST /v1/streaming/creds (a full TURN body).
@@ -352,60 +356,75 @@ async function clientEvents(port) {
   }
 }
 
-// ---------------------------------------------------------------- input reports
-//
-// What the application's reports of user input cost the service: events a second, posted to
-// POST /v1/streaming/events as the application sends them (one request each, on a few
-// keep-alive connections), against the share of one core the service's process uses
-// meanwhile (user + system time from /proc/<pid>/stat over the window). INPUT_EVENT is the
-// body posted: until the contract declares an input-report event, a listened-for event that
-// changes nothing once seen (app-ready, repeated) stands in for it; when it does, put its
-// name and a typical payload here.
-
-const INPUT_EVENT = { event: 'omni.kit.app.GLOBAL_EVENT_APP_READY' };
-const INPUT_EVENTS_PER_SECOND = 1000;
-
-/** Posts `rate` events a second for `seconds`, paced; resolves with the service's CPU share. */
-async function inputEventsCost(pid, port, { rate = INPUT_EVENTS_PER_SECOND, seconds = smoke ? 1 : 5 } = {}) {
-  const total = Math.round(rate * seconds);
+const USER_INPUT = { event: 'omni.services.livestream.session.user_input' };
+/**
+ * The share of a core `pid` uses while it is sent `rate` POSTs of a user input a second, for
+ * `seconds`, paced 10 ms apart on 4 keep-alive connections.
+ */
+async function cpuUnderInput(pid, port, rate, seconds) {
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-  let sent = 0;
-  let answered = 0;
-  let refused = 0;
-  const cpuBefore = cpuSeconds(pid);
-  const startedAt = performance.now();
   try {
-    await new Promise((done, fail) => {
-      const send = () => {
-        post(port, '/v1/streaming/events', INPUT_EVENT, agent).then(({ status }) => {
-          if (status !== 202) refused++;
-          if (++answered === total) done();
-        }, fail);
-      };
-      // Every 2 ms, whatever is due by now: the rate holds even when a tick comes late.
-      const pacer = setInterval(() => {
-        const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * rate));
-        while (sent < due) {
-          sent++;
-          send();
-        }
-        if (sent === total) clearInterval(pacer);
-      }, 2);
-    });
+    for (let i = 0; i < 200; i++) await post(port, '/v1/streaming/events', USER_INPUT, agent); // warm
+    const cpu = cpuSeconds(pid);
+    const started = performance.now();
+    const answers = [];
+    for (let tick = 1; tick <= seconds * 100; tick++) {
+      for (let i = 0; i < rate / 100; i++) answers.push(post(port, '/v1/streaming/events', USER_INPUT, agent));
+      await pause(Math.max(0, started + tick * 10 - performance.now()));
+    }
+    const statuses = await Promise.all(answers);
+    const elapsed = (performance.now() - started) / 1000;
+    return { percent: round(((cpuSeconds(pid) - cpu) / elapsed) * 100, 1), statuses: statuses.map((r) => r.status) };
   } finally {
     agent.destroy();
   }
-  const wallSeconds = (performance.now() - startedAt) / 1000;
-  const cpu = cpuSeconds(pid) - cpuBefore;
-  if (refused > 0) throw new Error(`${refused} of ${total} input events were not answered 202`);
-  return {
-    event: INPUT_EVENT.event,
-    targetPerSecond: rate,
-    events: total,
-    achievedPerSecond: Math.round(total / wallSeconds),
-    seconds: round(wallSeconds),
-    cpuPercentOfCore: round((cpu / wallSeconds) * 100, 1),
-  };
+}
+
+/**
+ * An application reporting 1,000 user inputs a second with the idle time-out on: what the
+ * session spends on them (in process, the compiled Session on its bus, timed over many
+ * inputs), and what the service process spends on as many POST /v1/streaming/events, beside
+ * the ceiling sent as many requests.
+ */
+async function userInputCost() {
+  const RATE = 1000;
+  const { Session } = await import('../dist/src/core/session.js');
+  const { createKitEventBus } = await import('../dist/src/core/bus.js');
+  const { createSystemClock } = await import('../dist/src/core/clock.js');
+  const { DEFAULT_SETTINGS } = await import('../dist/src/settings/table.js');
+  const bus = createKitEventBus();
+  const settings = { ...DEFAULT_SETTINGS, idleTimeoutSeconds: 3600, idleWarningSeconds: 10 };
+  const silent = { info() {}, warn() {}, error() {}, debug() {} };
+  const session = new Session({ settings, clock: createSystemClock(), bus, onQuit() {}, logger: silent });
+  bus.emit('omni.kit.livestream.client_connected:immediate');
+  const inputs = smoke ? 100_000 : 1_000_000;
+  for (let i = 0; i < inputs / 10; i++) bus.emit(USER_INPUT.event); // warm
+  const started = performance.now();
+  for (let i = 0; i < inputs; i++) bus.emit(USER_INPUT.event);
+  const microsPerInput = ((performance.now() - started) * 1000) / inputs;
+  session.dispose();
+
+  const seconds = smoke ? 1 : 5;
+  const service = await start('service', ['--simulate', `${EXT}/idleTimeoutSeconds=3600`, `${EXT}/quitOnSessionEnded=false`]);
+  const ceiling = await start('ceiling');
+  try {
+    const connected = await post(service.port, '/v1/streaming/events', { event: 'omni.kit.livestream.client_connected:immediate' });
+    if (connected.status !== 202) throw new Error(`client connect answered ${connected.status}`);
+    const onService = await cpuUnderInput(service.child.pid, service.port, RATE, seconds);
+    const onCeiling = await cpuUnderInput(ceiling.child.pid, ceiling.port, RATE, seconds);
+    const refused = onService.statuses.filter((s) => s !== 202).length;
+    if (refused > 0) throw new Error(`${refused} user input reports were not answered 202`);
+    const status = JSON.parse((await get(service.port, '/v1/streaming/status')).body);
+    if (status.idleSecondsLeft === null) throw new Error('the idle time-out was not counting');
+    return {
+      rate: RATE,
+      session: { microsPerInput: round(microsPerInput, 3), percentOfCore: round((microsPerInput * RATE) / 1e4, 3) },
+      http: { seconds, servicePercentOfCore: onService.percent, ceilingPercentOfCore: onCeiling.percent },
+    };
+  } finally {
+    await stop(service.child);
+    await stop(ceiling.child);
+  }
 }
 
 /** GET /v1/streaming/events; `next(reason)` resolves with the time a readiness event naming it arrives. */
@@ -474,8 +493,6 @@ await stop(original.child);
 const events = await eventLatency(service.port);
 const clients = await clientEvents(service.port);
 console.log(`bench: ${clients.clients} client connects ${clients.connectMs} ms, then their disconnects ${clients.disconnectMs} ms`);
-const inputs = await inputEventsCost(service.child.pid, service.port);
-console.log(`bench: ${inputs.achievedPerSecond} input events/s for ${inputs.seconds} s cost ${inputs.cpuPercentOfCore} % of a core`);
 const [endSession] = await interleave(
   loadOf('service POST /v1/streaming/endsession', service.port, {
     method: 'POST',
@@ -485,6 +502,8 @@ const [endSession] = await interleave(
 );
 loaded.service = rssKiB(service.child.pid);
 await stop(service.child);
+const input = await userInputCost();
+console.log(`bench: 1,000 user inputs a second: the session ${input.session.percentOfCore} % of a core; over HTTP the service ${input.http.servicePercentOfCore} %, the ceiling ${input.http.ceilingPercentOfCore} %`);
 
 const ratios = {
   readyVsOriginal: round(serviceReady.requestsPerSecond / originalReady.requestsPerSecond),
@@ -494,6 +513,8 @@ const ratios = {
   readyThroughput: round(serviceReady.requestsPerSecond / ceilingReady.requestsPerSecond),
   credsThroughput: round(creds.requestsPerSecond / serviceReady.requestsPerSecond),
   credsVsOriginal: round(creds.requestsPerSecond / originalCreds.requestsPerSecond),
+  userInputSessionCpu: input.session.percentOfCore,
+  userInputHttpCpu: round(input.http.servicePercentOfCore / input.http.ceilingPercentOfCore),
 };
 const isGoal = (g) => g.min !== undefined || g.max !== undefined;
 const goals = GOALS.map((g) => ({ ...g, ratio: ratios[g.key], met: g.min !== undefined ? ratios[g.key] >= g.min : g.max !== undefined ? ratios[g.key] <= g.max : true }));
@@ -512,7 +533,7 @@ const report = {
   rssMiB: Object.fromEntries(['service', 'ceiling', 'original'].map((kind) => [kind, { idle: mib(idle[kind]), afterLoad: mib(loaded[kind]) }])),
   eventLatency: events,
   clientEvents: clients,
-  inputEvents: inputs,
+  userInput: input,
   ratios,
   goals,
 };
@@ -542,9 +563,11 @@ const markdown = [
   `| connects, from none connected | ${clients.connectMs} |`,
   `| disconnects, from all connected | ${clients.disconnectMs} |`,
   '',
-  '| input events from the app, POST /v1/streaming/events on 4 connections | events/s | seconds | service CPU, % of a core |',
-  '|---|---:|---:|---:|',
-  `| \`${inputs.event}\`, repeated | ${inputs.achievedPerSecond} | ${inputs.seconds} | ${inputs.cpuPercentOfCore} |`,
+  `| ${input.rate} user inputs a second (idleTimeoutSeconds on, a client connected) | % of a core |`,
+  '|---|---:|',
+  `| the session (in process: ${input.session.microsPerInput} µs an input) | ${input.session.percentOfCore} |`,
+  `| the service, reports over POST /v1/streaming/events (${input.http.seconds} s) | ${input.http.servicePercentOfCore} |`,
+  `| the ceiling, as many requests | ${input.http.ceilingPercentOfCore} |`,
   '',
   '| goal | ratio | target | met |',
   '|---|---:|---:|---|',

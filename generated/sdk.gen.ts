@@ -103,7 +103,9 @@ export const endSession = <ThrowOnError extends boolean = false>(options: Option
  *
  * First an event `readiness` with the current readiness, then every dispatched event
  * (the SSE `event:` field is the Kit event name, `data:` its JSON payload: for
- * `omni.services.livestream.session.ended`, a `SessionEnded`) and a
+ * `omni.services.livestream.session.ended`, a `SessionEnded`; for
+ * `omni.services.livestream.session.idle_warning`, an `IdleWarning`; for
+ * `omni.services.livestream.session.idle_warning_cancelled`, `{}`) and a
  * `readiness` event on every readiness change. Loopback callers only, unless an access
  * token is set (then any caller with the token).
  *
@@ -135,7 +137,9 @@ export const streamEvents = <ThrowOnError extends boolean = false>(options?: Opt
  * Report an event of the streaming application
  *
  * Takes the place of Kit's in-process events for an application written in any
- * language. `event` is one of the listened-for Kit event names. Loopback callers only.
+ * language. `event` is one of the listened-for Kit event names, or
+ * `omni.services.livestream.session.user_input`, the service's own report of user
+ * input (see `ListenedEventName`). Loopback callers only.
  *
  */
 export const sendEvent = <ThrowOnError extends boolean = false>(options: Options<SendEventData, ThrowOnError>) => (options.client ?? client).post<SendEventResponses, SendEventErrors, ThrowOnError>({

@@ -468,7 +468,7 @@ export const openApiDocument = {
                 operationId: 'sendEvent',
                 'x-local-only': true,
                 summary: 'Report an event of the streaming application',
-                description: 'Takes the place of Kit\'s in-process events for an application written in any\nlanguage. `event` is one of the listened-for Kit event names. Loopback callers only.\n',
+                description: 'Takes the place of Kit\'s in-process events for an application written in any\nlanguage. `event` is one of the listened-for Kit event names, or\n`omni.services.livestream.session.user_input`, the service\'s own report of user\ninput (see `ListenedEventName`). Loopback callers only.\n',
                 security: [
                     {},
                     {
@@ -512,7 +512,7 @@ export const openApiDocument = {
                                 example: {
                                     status: 400,
                                     code: 'VALIDATION_FAILED',
-                                    message: 'event must be one of: omni.kit.app.GLOBAL_EVENT_APP_READY, omni.usd.StageRenderingEventType.NEW_FRAME, omni.services.livestream.session.ready, omni.kit.livestream.client_connected:immediate, omni.kit.livestream.client_disconnected:immediate',
+                                    message: 'event must be one of: omni.kit.app.GLOBAL_EVENT_APP_READY, omni.usd.StageRenderingEventType.NEW_FRAME, omni.services.livestream.session.ready, omni.kit.livestream.client_connected:immediate, omni.kit.livestream.client_disconnected:immediate, omni.services.livestream.session.user_input',
                                     errors: [
                                         {
                                             path: '/body/event',
@@ -615,7 +615,7 @@ export const openApiDocument = {
                 operationId: 'streamEvents',
                 'x-local-only': true,
                 summary: 'Stream dispatched events and readiness changes (Server-Sent Events)',
-                description: 'First an event `readiness` with the current readiness, then every dispatched event\n(the SSE `event:` field is the Kit event name, `data:` its JSON payload: for\n`omni.services.livestream.session.ended`, a `SessionEnded`) and a\n`readiness` event on every readiness change. Loopback callers only, unless an access\ntoken is set (then any caller with the token).\n\nEvery event has an `id:` of the form `<instance>-<number>`: `<instance>` is 12 hex\ndigits drawn when the service starts, so that no id of an instance that ran before\na restart is taken for one of this instance\'s; `<number>` increases by one with each\nevent sent to any listener. The first `readiness` event of a new stream carries the\nnumber of the last event before it (0 when there was none).\n\nThe service keeps the last 256 events. A client that reconnects with\n`Last-Event-ID` gets the kept events it missed, in the order they were sent; then\nthe current readiness, unless one of those was a readiness event (the last one sent\nis the current readiness). So it misses neither credentials nor the end of the\nsession, and readiness never seems to go back. A `: keep-alive` comment is sent\nevery 15 seconds.\nAs many streams may be open as `maxEventStreams` allows; a new one beyond that always\ngets its stream, and the oldest is closed to make room. A stream whose client does\nnot read (more than 1 MiB waiting to be sent) is closed too. Either reconnects with\n`Last-Event-ID` and is sent what it missed of the kept events.\n',
+                description: 'First an event `readiness` with the current readiness, then every dispatched event\n(the SSE `event:` field is the Kit event name, `data:` its JSON payload: for\n`omni.services.livestream.session.ended`, a `SessionEnded`; for\n`omni.services.livestream.session.idle_warning`, an `IdleWarning`; for\n`omni.services.livestream.session.idle_warning_cancelled`, `{}`) and a\n`readiness` event on every readiness change. Loopback callers only, unless an access\ntoken is set (then any caller with the token).\n\nEvery event has an `id:` of the form `<instance>-<number>`: `<instance>` is 12 hex\ndigits drawn when the service starts, so that no id of an instance that ran before\na restart is taken for one of this instance\'s; `<number>` increases by one with each\nevent sent to any listener. The first `readiness` event of a new stream carries the\nnumber of the last event before it (0 when there was none).\n\nThe service keeps the last 256 events. A client that reconnects with\n`Last-Event-ID` gets the kept events it missed, in the order they were sent; then\nthe current readiness, unless one of those was a readiness event (the last one sent\nis the current readiness). So it misses neither credentials nor the end of the\nsession, and readiness never seems to go back. A `: keep-alive` comment is sent\nevery 15 seconds.\nAs many streams may be open as `maxEventStreams` allows; a new one beyond that always\ngets its stream, and the oldest is closed to make room. A stream whose client does\nnot read (more than 1 MiB waiting to be sent) is closed too. Either reconnects with\n`Last-Event-ID` and is sent what it missed of the kept events.\n',
                 security: [
                     {},
                     {
@@ -717,6 +717,7 @@ export const openApiDocument = {
                                     resumeSecondsLeft: null,
                                     sessionSecondsLeft: null,
                                     firstConnectionSecondsLeft: null,
+                                    idleSecondsLeft: null,
                                     lastSessionId: null,
                                     credentialsReceived: false,
                                     uptimeSeconds: 42.5,
@@ -737,6 +738,8 @@ export const openApiDocument = {
                                         appStopGraceSeconds: 10,
                                         maxSessionSeconds: 0,
                                         firstConnectionTimeoutSeconds: 0,
+                                        idleTimeoutSeconds: 0,
+                                        idleWarningSeconds: 10,
                                         drainOnStop: false,
                                         agones: null,
                                         agonesHealthPeriodSeconds: 2,
@@ -890,6 +893,7 @@ export const openApiDocument = {
                     'resumeSecondsLeft',
                     'sessionSecondsLeft',
                     'firstConnectionSecondsLeft',
+                    'idleSecondsLeft',
                     'lastSessionId',
                     'credentialsReceived',
                     'uptimeSeconds',
@@ -973,6 +977,12 @@ export const openApiDocument = {
                         nullable: true,
                         description: 'Whole seconds until firstConnectionTimeoutSeconds ends a session no client has connected to; null when it is 0 or nothing is waited for.'
                     },
+                    idleSecondsLeft: {
+                        type: 'integer',
+                        minimum: 0,
+                        nullable: true,
+                        description: 'Whole seconds until idleTimeoutSeconds ends the session unless user input is reported; null when it is 0 or the idle time is not counted (no client connected, a resume window open).'
+                    },
                     lastSessionId: {
                         type: 'string',
                         nullable: true
@@ -1006,6 +1016,8 @@ export const openApiDocument = {
                             'appStopGraceSeconds',
                             'maxSessionSeconds',
                             'firstConnectionTimeoutSeconds',
+                            'idleTimeoutSeconds',
+                            'idleWarningSeconds',
                             'drainOnStop',
                             'agones',
                             'agonesHealthPeriodSeconds',
@@ -1072,6 +1084,12 @@ export const openApiDocument = {
                                 type: 'integer'
                             },
                             firstConnectionTimeoutSeconds: {
+                                type: 'integer'
+                            },
+                            idleTimeoutSeconds: {
+                                type: 'integer'
+                            },
+                            idleWarningSeconds: {
                                 type: 'integer'
                             },
                             drainOnStop: {
@@ -1709,27 +1727,44 @@ export const openApiDocument = {
                     }
                 }
             },
+            IdleWarning: {
+                type: 'object',
+                description: 'The payload of omni.services.livestream.session.idle_warning, on the event stream:\nidleWarningSeconds before idleTimeoutSeconds of no user input end the session, so\nthe application can show a countdown. Each warning is followed by exactly one of\nomni.services.livestream.session.idle_warning_cancelled (user input came, a client\nconnected, the last client left or a resume window opened: hide the countdown) or\nomni.services.livestream.session.ended (cause IDLE_TIMEOUT, or another).\n',
+                required: [
+                    'secondsLeft'
+                ],
+                additionalProperties: false,
+                properties: {
+                    secondsLeft: {
+                        type: 'integer',
+                        minimum: 1,
+                        description: 'Whole seconds until the session ends unless user input is reported.'
+                    }
+                }
+            },
             EndCause: {
                 type: 'string',
-                description: 'Why the session ended: endsession with gracefulShutdown; the resume window passed;\nendsession with resumption off; maxSessionSeconds ran out; no client connected within\nfirstConnectionTimeoutSeconds of the credentials; the service is stopping (SIGTERM/SIGINT).\n',
+                description: 'Why the session ended: endsession with gracefulShutdown; the resume window passed;\nendsession with resumption off; maxSessionSeconds ran out; no client connected within\nfirstConnectionTimeoutSeconds of the credentials; the service is stopping (SIGTERM/SIGINT);\nno user input was reported for idleTimeoutSeconds while a client was connected.\n',
                 enum: [
                     'GRACEFUL_SHUTDOWN',
                     'RESUME_TIMEOUT',
                     'RESUME_DISABLED',
                     'MAX_SESSION_LENGTH',
                     'NO_CLIENT_CONNECTED',
-                    'SHUTDOWN'
+                    'SHUTDOWN',
+                    'IDLE_TIMEOUT'
                 ]
             },
             ListenedEventName: {
                 type: 'string',
-                description: 'A Kit event the session listens for.',
+                description: 'An event the session listens for: the Kit events, and\n`omni.services.livestream.session.user_input`, which is not a Kit event (Kit has no\nevent for user input) but the service\'s own, in its own namespace. The application\nsends it whenever a viewer gives input (a key, a click, a touch), as often as it\nlikes: each one restarts the idle count of `idleTimeoutSeconds`, and cancels an\nidle warning. It carries no payload, and is neither logged nor put on the event stream.\n',
                 enum: [
                     'omni.kit.app.GLOBAL_EVENT_APP_READY',
                     'omni.usd.StageRenderingEventType.NEW_FRAME',
                     'omni.services.livestream.session.ready',
                     'omni.kit.livestream.client_connected:immediate',
-                    'omni.kit.livestream.client_disconnected:immediate'
+                    'omni.kit.livestream.client_disconnected:immediate',
+                    'omni.services.livestream.session.user_input'
                 ]
             },
             EventAccepted: {

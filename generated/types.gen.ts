@@ -68,6 +68,10 @@ export type StatusReport = {
      * Whole seconds until firstConnectionTimeoutSeconds ends a session no client has connected to; null when it is 0 or nothing is waited for.
      */
     firstConnectionSecondsLeft: number | null;
+    /**
+     * Whole seconds until idleTimeoutSeconds ends the session unless user input is reported; null when it is 0 or the idle time is not counted (no client connected, a resume window open).
+     */
+    idleSecondsLeft: number | null;
     lastSessionId: string | null;
     /**
      * Whether credentials have been received; their values are never shown.
@@ -94,6 +98,8 @@ export type StatusReport = {
         appStopGraceSeconds: number;
         maxSessionSeconds: number;
         firstConnectionTimeoutSeconds: number;
+        idleTimeoutSeconds: number;
+        idleWarningSeconds: number;
         drainOnStop: boolean;
         /**
          * null: on when the pod has the Agones SDK port variables.
@@ -398,17 +404,40 @@ export type SessionEnded = {
 };
 
 /**
- * Why the session ended: endsession with gracefulShutdown; the resume window passed;
- * endsession with resumption off; maxSessionSeconds ran out; no client connected within
- * firstConnectionTimeoutSeconds of the credentials; the service is stopping (SIGTERM/SIGINT).
+ * The payload of omni.services.livestream.session.idle_warning, on the event stream:
+ * idleWarningSeconds before idleTimeoutSeconds of no user input end the session, so
+ * the application can show a countdown. Each warning is followed by exactly one of
+ * omni.services.livestream.session.idle_warning_cancelled (user input came, a client
+ * connected, the last client left or a resume window opened: hide the countdown) or
+ * omni.services.livestream.session.ended (cause IDLE_TIMEOUT, or another).
  *
  */
-export type EndCause = 'GRACEFUL_SHUTDOWN' | 'RESUME_TIMEOUT' | 'RESUME_DISABLED' | 'MAX_SESSION_LENGTH' | 'NO_CLIENT_CONNECTED' | 'SHUTDOWN';
+export type IdleWarning = {
+    /**
+     * Whole seconds until the session ends unless user input is reported.
+     */
+    secondsLeft: number;
+};
 
 /**
- * A Kit event the session listens for.
+ * Why the session ended: endsession with gracefulShutdown; the resume window passed;
+ * endsession with resumption off; maxSessionSeconds ran out; no client connected within
+ * firstConnectionTimeoutSeconds of the credentials; the service is stopping (SIGTERM/SIGINT);
+ * no user input was reported for idleTimeoutSeconds while a client was connected.
+ *
  */
-export type ListenedEventName = 'omni.kit.app.GLOBAL_EVENT_APP_READY' | 'omni.usd.StageRenderingEventType.NEW_FRAME' | 'omni.services.livestream.session.ready' | 'omni.kit.livestream.client_connected:immediate' | 'omni.kit.livestream.client_disconnected:immediate';
+export type EndCause = 'GRACEFUL_SHUTDOWN' | 'RESUME_TIMEOUT' | 'RESUME_DISABLED' | 'MAX_SESSION_LENGTH' | 'NO_CLIENT_CONNECTED' | 'SHUTDOWN' | 'IDLE_TIMEOUT';
+
+/**
+ * An event the session listens for: the Kit events, and
+ * `omni.services.livestream.session.user_input`, which is not a Kit event (Kit has no
+ * event for user input) but the service's own, in its own namespace. The application
+ * sends it whenever a viewer gives input (a key, a click, a touch), as often as it
+ * likes: each one restarts the idle count of `idleTimeoutSeconds`, and cancels an
+ * idle warning. It carries no payload, and is neither logged nor put on the event stream.
+ *
+ */
+export type ListenedEventName = 'omni.kit.app.GLOBAL_EVENT_APP_READY' | 'omni.usd.StageRenderingEventType.NEW_FRAME' | 'omni.services.livestream.session.ready' | 'omni.kit.livestream.client_connected:immediate' | 'omni.kit.livestream.client_disconnected:immediate' | 'omni.services.livestream.session.user_input';
 
 export type EventAccepted = {
     accepted: true;

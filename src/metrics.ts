@@ -51,7 +51,7 @@ export class ServiceMetrics {
     const transitions = new Counter({ name: 'livestream_session_readiness_transitions_total', help: 'Readiness changes, by the reason before and after.', labelNames: ['from', 'to'], registers });
     const ended = new Counter({
       name: 'livestream_session_sessions_ended_total',
-      help: 'Sessions ended, by cause (GRACEFUL_SHUTDOWN, RESUME_TIMEOUT, RESUME_DISABLED, MAX_SESSION_LENGTH, NO_CLIENT_CONNECTED, SHUTDOWN).',
+      help: 'Sessions ended, by cause (GRACEFUL_SHUTDOWN, RESUME_TIMEOUT, RESUME_DISABLED, MAX_SESSION_LENGTH, NO_CLIENT_CONNECTED, SHUTDOWN, IDLE_TIMEOUT).',
       labelNames: ['cause'],
       registers,
     });

@@ -33,6 +33,14 @@ function onEvent({ event, data }) {
       log(`session ended (${data.cause}); exiting`);
       process.exit(0);
       return;
+    case 'omni.services.livestream.session.idle_warning':
+      // With idleTimeoutSeconds: show a countdown; report input (user_input) on each key,
+      // click or touch of the viewer, and the session goes on.
+      log(`no input: the session ends in ${data.secondsLeft} s`);
+      return;
+    case 'omni.services.livestream.session.idle_warning_cancelled':
+      log('input came: countdown hidden');
+      return;
     case 'readiness':
       log(`readiness: ${data.statusMessage}`);
       listening();

@@ -1,6 +1,15 @@
 import type { SessionStatus, StreamingCredentials } from '../../generated/types.gen.js';
 import { IdSet, RecentIds } from './id-set.js';
-import { SESSION_ENDED_EVENT, STUN_CREDENTIALS_EVENT, type EndCause, type SessionEndedPayload } from './events.js';
+import {
+  IDLE_WARNING_CANCELLED_EVENT,
+  IDLE_WARNING_EVENT,
+  SESSION_ENDED_EVENT,
+  STUN_CREDENTIALS_EVENT,
+  type EndCause,
+  type IdleWarningCancelledPayload,
+  type IdleWarningPayload,
+  type SessionEndedPayload,
+} from './events.js';
 
 /** The settings the session machine reads. */
 export interface MachineSettings {
@@ -13,6 +22,10 @@ export interface MachineSettings {
   readonly maxSessionSeconds: number;
   /** Opt-in (0 = none): how long after its credentials a session waits for a first client. */
   readonly firstConnectionTimeoutSeconds: number;
+  /** Opt-in (0 = none): how long a session with a client connected goes without user input. */
+  readonly idleTimeoutSeconds: number;
+  /** How long before the idle time-out a warning is dispatched (0 = none); less than idleTimeoutSeconds. */
+  readonly idleWarningSeconds: number;
 }
 
 /**
@@ -66,6 +79,14 @@ export interface SessionState {
   readonly sessionStartedAt: number | null;
   /** When credentials came for a session no client has connected to yet; null otherwise. */
   readonly waitingForFirstClientSince: number | null;
+  /**
+   * When the idle count last restarted (a client connected, or user input came); null while
+   * idle time is not counted: idleTimeoutSeconds is 0, no client has connected since the
+   * session (re)opened, the last client left, a resume window is open, or the session ended.
+   */
+  readonly idleSince: number | null;
+  /** The idle warning of the current count has been dispatched. */
+  readonly idleWarned: boolean;
 }
 
 /**
@@ -94,10 +115,12 @@ export const INITIAL_STATE: SessionState = Object.freeze({
   credentialsReceived: false,
   sessionStartedAt: null,
   waitingForFirstClientSince: null,
+  idleSince: null,
+  idleWarned: false,
 });
 
 /** The timers the machine asks for; the shell owns one of each at most. */
-export type TimerName = 'resume' | 'maxSession' | 'firstConnection';
+export type TimerName = 'resume' | 'maxSession' | 'firstConnection' | 'idle';
 
 export type SessionInput =
   | { readonly type: 'appReady' }
@@ -105,6 +128,8 @@ export type SessionInput =
   | { readonly type: 'sessionReady' }
   | { readonly type: 'clientConnected'; readonly clientId?: string }
   | { readonly type: 'clientDisconnected'; readonly clientId?: string }
+  /** The application reports user input (it may, a thousand times a second). */
+  | { readonly type: 'userInput' }
   | { readonly type: 'credentials'; readonly credentials: StreamingCredentials }
   | { readonly type: 'endSession'; readonly gracefulShutdown: boolean; readonly sessionId: string | null }
   | { readonly type: 'timerFired'; readonly timer: TimerName }
@@ -116,6 +141,8 @@ export type SessionInput =
 export type Effect =
   | { readonly type: 'dispatchEnded'; readonly event: typeof SESSION_ENDED_EVENT; readonly payload: SessionEndedPayload }
   | { readonly type: 'dispatchCredentials'; readonly event: typeof STUN_CREDENTIALS_EVENT; readonly payload: StreamingCredentials }
+  | { readonly type: 'dispatchIdleWarning'; readonly event: typeof IDLE_WARNING_EVENT; readonly payload: IdleWarningPayload }
+  | { readonly type: 'dispatchIdleWarningCancelled'; readonly event: typeof IDLE_WARNING_CANCELLED_EVENT; readonly payload: IdleWarningCancelledPayload }
   | { readonly type: 'startTimer'; readonly timer: TimerName; readonly ms: number }
   | { readonly type: 'cancelTimer'; readonly timer: TimerName }
   | { readonly type: 'warn'; readonly msg: string; readonly details: Readonly<Record<string, unknown>> }
@@ -146,12 +173,18 @@ export function step(state: SessionState, input: SessionInput, ctx: StepContext)
       return unchanged({ ...state, sessionReadyEventReceived: true });
     case 'clientConnected':
       return clientConnected(state, input.clientId, ctx);
-    case 'clientDisconnected':
-      return clientDisconnected(state, input.clientId);
+    case 'clientDisconnected': {
+      const next = clientDisconnected(state, input.clientId);
+      return next.state.clients === 0 ? idleStopped(next) : next;
+    }
+    case 'userInput':
+      return state.idleSince === null ? unchanged(state) : idleRestarted(state, [], ctx);
     case 'credentials':
       return credentials(state, input.credentials, ctx);
-    case 'endSession':
-      return endSession(state, input, ctx);
+    case 'endSession': {
+      const next = endSession(state, input, ctx);
+      return next.state.phase.name === 'awaitingResume' ? idleStopped(next) : next;
+    }
     case 'timerFired':
       return timerFired(state, input.timer, ctx);
     case 'appExited':
@@ -168,7 +201,7 @@ export function step(state: SessionState, input: SessionInput, ctx: StepContext)
   }
 }
 
-const NO_POLICY_CLOCKS = { sessionStartedAt: null, waitingForFirstClientSince: null } as const;
+const NO_POLICY_CLOCKS = { sessionStartedAt: null, waitingForFirstClientSince: null, idleSince: null, idleWarned: false } as const;
 
 const cancel = (timer: TimerName): Effect => ({ type: 'cancelTimer', timer });
 
@@ -178,6 +211,7 @@ function runningTimers(state: SessionState, settings: MachineSettings): TimerNam
   if (state.phase.name === 'awaitingResume' && settings.endSessionOnResumeTimeout && settings.resumeTimeoutSeconds > 0) timers.push('resume');
   if (state.sessionStartedAt !== null && settings.maxSessionSeconds > 0) timers.push('maxSession');
   if (state.waitingForFirstClientSince !== null && settings.firstConnectionTimeoutSeconds > 0) timers.push('firstConnection');
+  if (state.idleSince !== null && settings.idleTimeoutSeconds > 0) timers.push('idle');
   return timers;
 }
 
@@ -235,7 +269,8 @@ function joined(state: SessionState, ctx: StepContext): Step {
     const { maxSessionSeconds } = ctx.settings;
     if (maxSessionSeconds > 0) effects.push({ type: 'startTimer', timer: 'maxSession', ms: maxSessionSeconds * 1000 });
   }
-  return { state: next, effects };
+  // A client connecting is activity: the idle count starts, or starts again.
+  return idleRestarted(next, effects, ctx);
 }
 
 function clientDisconnected(state: SessionState, clientId: string | undefined): Step {
@@ -276,9 +311,62 @@ function timerFired(state: SessionState, timer: TimerName, ctx: StepContext): St
       return isLive(state) && state.sessionStartedAt !== null ? end(state, 'MAX_SESSION_LENGTH', ctx.settings) : unchanged(state);
     case 'firstConnection':
       return isLive(state) && state.waitingForFirstClientSince !== null ? end(state, 'NO_CLIENT_CONNECTED', ctx.settings) : unchanged(state);
+    case 'idle':
+      return idleTimerFired(state, ctx);
     default:
       return assertNever(timer);
   }
+}
+
+const WARNING_CANCELLED: Effect = Object.freeze({ type: 'dispatchIdleWarningCancelled', event: IDLE_WARNING_CANCELLED_EVENT, payload: Object.freeze({}) });
+
+/** When the idle count that restarted at `idleSince` next needs a look: its warning, else its end. */
+function nextIdleCheck(idleSince: number, warned: boolean, settings: MachineSettings): number {
+  const endsAt = idleSince + settings.idleTimeoutSeconds * 1000;
+  return settings.idleWarningSeconds > 0 && !warned ? endsAt - settings.idleWarningSeconds * 1000 : endsAt;
+}
+
+/**
+ * The idle count starts again now (a client connected, or user input came); a warning given
+ * is cancelled. Input only moves `idleSince`: the timer already running fires no later than
+ * the new count needs and is set again then, so a thousand inputs a second start no timer.
+ */
+function idleRestarted(state: SessionState, effects: Effect[], ctx: StepContext): Step {
+  const { settings, now } = ctx;
+  if (settings.idleTimeoutSeconds === 0) return { state, effects };
+  // No timer runs yet, or the one running is the old count's end, which may come after the new count's warning.
+  const setTimer = state.idleSince === null || state.idleWarned;
+  if (state.idleWarned) effects.push(WARNING_CANCELLED);
+  if (setTimer) effects.push({ type: 'startTimer', timer: 'idle', ms: nextIdleCheck(now, false, settings) - now });
+  return { state: { ...state, idleSince: now, idleWarned: false }, effects };
+}
+
+/** The idle count stops (the last client left, or a resume window opened): its timer goes, and a warning given is cancelled. */
+function idleStopped(result: Step): Step {
+  const { state } = result;
+  if (state.idleSince === null) return result;
+  const effects: Effect[] = [...result.effects, cancel('idle')];
+  if (state.idleWarned) effects.push(WARNING_CANCELLED);
+  return { ...result, state: { ...state, idleSince: null, idleWarned: false }, effects };
+}
+
+/** The idle timer fired: the count may have restarted since it was set, so it looks at `idleSince`. */
+function idleTimerFired(state: SessionState, ctx: StepContext): Step {
+  const { idleSince, idleWarned } = state;
+  if (idleSince === null) return unchanged(state);
+  const { settings, now } = ctx;
+  const endsAt = idleSince + settings.idleTimeoutSeconds * 1000;
+  if (now >= endsAt) return end(state, 'IDLE_TIMEOUT', settings);
+  if (!idleWarned && settings.idleWarningSeconds > 0 && now >= nextIdleCheck(idleSince, false, settings)) {
+    return {
+      state: { ...state, idleWarned: true },
+      effects: [
+        { type: 'dispatchIdleWarning', event: IDLE_WARNING_EVENT, payload: { secondsLeft: Math.ceil((endsAt - now) / 1000) } },
+        { type: 'startTimer', timer: 'idle', ms: endsAt - now },
+      ],
+    };
+  }
+  return { state, effects: [{ type: 'startTimer', timer: 'idle', ms: nextIdleCheck(idleSince, idleWarned, settings) - now }] };
 }
 
 /**

@@ -5,6 +5,8 @@ export interface PolicyClocks {
   readonly sessionSecondsLeft: number | null;
   /** Whole seconds until firstConnectionTimeoutSeconds ends the session; null when off or nothing is waited for. */
   readonly firstConnectionSecondsLeft: number | null;
+  /** Whole seconds until idleTimeoutSeconds ends the session without user input; null when off or not counted. */
+  readonly idleSecondsLeft: number | null;
 }
 
 const secondsLeft = (since: number | null, seconds: number, now: number): number | null =>
@@ -15,5 +17,6 @@ export function policyClocks(state: SessionState, settings: MachineSettings, now
   return {
     sessionSecondsLeft: secondsLeft(state.sessionStartedAt, settings.maxSessionSeconds, now),
     firstConnectionSecondsLeft: secondsLeft(state.waitingForFirstClientSince, settings.firstConnectionTimeoutSeconds, now),
+    idleSecondsLeft: secondsLeft(state.idleSince, settings.idleTimeoutSeconds, now),
   };
 }

@@ -8,6 +8,7 @@ import {
   CLIENT_DISCONNECTED_EVENT,
   NEW_FRAME_EVENT,
   SESSION_READY_EVENT,
+  USER_INPUT_EVENT,
   LISTENED_EVENTS,
   type EventPayload,
   type ListenedEventName,
@@ -35,6 +36,8 @@ export interface SessionOptions {
   logger: Logger;
 }
 
+const USER_INPUT: SessionInput = Object.freeze({ type: 'userInput' });
+
 /** The machine's input for a listened-for event; a clientId that is not a non-empty string is no id. */
 function inputOfEvent(name: ListenedEventName, payload: EventPayload | undefined): SessionInput {
   switch (name) {
@@ -50,6 +53,8 @@ function inputOfEvent(name: ListenedEventName, payload: EventPayload | undefined
       const clientId = payload?.clientId;
       return typeof clientId === 'string' && clientId !== '' ? { type, clientId } : { type };
     }
+    case USER_INPUT_EVENT:
+      return USER_INPUT;
     default:
       return assertNever(name);
   }
@@ -211,6 +216,14 @@ export class Session {
         this.options.bus.emit(effect.event, effect.payload);
         return;
       }
+      case 'dispatchIdleWarning':
+        this.options.logger.info({ event: effect.event, ...effect.payload }, 'idle warning: no user input');
+        this.options.bus.emit(effect.event, effect.payload);
+        return;
+      case 'dispatchIdleWarningCancelled':
+        this.options.logger.info({ event: effect.event }, 'idle warning cancelled');
+        this.options.bus.emit(effect.event, effect.payload);
+        return;
       case 'startTimer':
         this.#timers.start(effect.timer, effect.ms);
         return;

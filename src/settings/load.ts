@@ -92,6 +92,11 @@ export function loadSettings(sources: SettingsSources = {}): LoadedSettings {
   if (settings.webhookUrl !== undefined && settings.webhookSecret === undefined) {
     throw new SettingsError('webhookUrl needs webhookSecret: webhook requests are always signed (set LIVESTREAM_SESSION_WEBHOOK_SECRET_FILE or LIVESTREAM_SESSION_WEBHOOK_SECRET)');
   }
+  if (settings.idleTimeoutSeconds > 0 && settings.idleWarningSeconds >= settings.idleTimeoutSeconds) {
+    throw new SettingsError(
+      `Invalid value for idleWarningSeconds: ${settings.idleWarningSeconds} (expected less than idleTimeoutSeconds, ${settings.idleTimeoutSeconds}, or 0 for no warning)`,
+    );
+  }
   return { settings, warnings, notes };
 }
 

@@ -219,6 +219,24 @@ const ROWS = [
     description: 'Seconds after the credentials of a session for a first client to connect; then it ends with cause NO_CLIENT_CONNECTED (0 = no limit).',
   },
   {
+    name: 'idleTimeoutSeconds',
+    type: 'int',
+    default: 0,
+    min: 0,
+    max: 2147483,
+    description:
+      'Seconds without user input (omni.services.livestream.session.user_input) while a client is connected; then the session ends with cause IDLE_TIMEOUT (0 = no limit). A resume window does not count.',
+  },
+  {
+    name: 'idleWarningSeconds',
+    type: 'int',
+    default: 10,
+    min: 0,
+    max: 2147483,
+    description:
+      'Seconds before idleTimeoutSeconds runs out that omni.services.livestream.session.idle_warning is dispatched, for a countdown (0 = no warning). With idleTimeoutSeconds set it must be less, the default included: a time-out of 10 s or less needs a shorter warning, or 0.',
+  },
+  {
     name: 'drainOnStop',
     type: 'bool',
     default: false,

@@ -71,7 +71,7 @@ function setUp({ quit = false, periodMs = 2000, down = false, slowLabels = false
   const warnings: Array<Record<string, unknown>> = [];
   const logger = { info() {}, warn: (obj: object) => warnings.push(obj as Record<string, unknown>), error() {} };
   const session = new Session({
-    settings: { quitOnSessionEnded: quit, resumeTimeoutSeconds: 30, waitForSessionReadyEvent: false, endSessionOnResumeTimeout: false, maxSessionSeconds: 0, firstConnectionTimeoutSeconds: 0 },
+    settings: { quitOnSessionEnded: quit, resumeTimeoutSeconds: 30, waitForSessionReadyEvent: false, endSessionOnResumeTimeout: false, maxSessionSeconds: 0, firstConnectionTimeoutSeconds: 0, idleTimeoutSeconds: 0, idleWarningSeconds: 10 },
     clock,
     bus,
     logger: quiet,

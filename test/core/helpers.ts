@@ -10,6 +10,8 @@ export const DEFAULTS: MachineSettings = Object.freeze({
   endSessionOnResumeTimeout: false,
   maxSessionSeconds: 0,
   firstConnectionTimeoutSeconds: 0,
+  idleTimeoutSeconds: 0,
+  idleWarningSeconds: 0,
 });
 
 export const settingsWith = (overrides: Partial<MachineSettings> = {}): MachineSettings => ({ ...DEFAULTS, ...overrides });
@@ -24,6 +26,8 @@ export const disconnect: SessionInput = { type: 'clientDisconnected' };
 export const timerFired: SessionInput = { type: 'timerFired', timer: 'resume' };
 export const maxSessionFired: SessionInput = { type: 'timerFired', timer: 'maxSession' };
 export const firstConnectionFired: SessionInput = { type: 'timerFired', timer: 'firstConnection' };
+export const idleFired: SessionInput = { type: 'timerFired', timer: 'idle' };
+export const userInput: SessionInput = { type: 'userInput' };
 export const shutdown = (deadlineSeconds?: number): SessionInput => (deadlineSeconds === undefined ? { type: 'shutdown' } : { type: 'shutdown', deadlineSeconds });
 export const connectAs = (clientId: string): SessionInput => ({ type: 'clientConnected', clientId });
 export const disconnectAs = (clientId: string): SessionInput => ({ type: 'clientDisconnected', clientId });

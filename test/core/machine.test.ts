@@ -15,6 +15,7 @@ import {
   disconnectAs,
   endSession,
   firstConnectionFired,
+  idleFired,
   maxSessionFired,
   newFrame,
   run,
@@ -22,6 +23,7 @@ import {
   settingsWith,
   shutdown,
   timerFired,
+  userInput,
 } from './helpers.js';
 
 const ENDED = 'omni.services.livestream.session.ended';
@@ -29,6 +31,7 @@ const STUN_CREDENTIALS = 'omni.services.livestream.session.stun_credentials';
 
 const NO_QUIT = settingsWith({ quitOnSessionEnded: false });
 const OPT_IN_TIMER = settingsWith({ endSessionOnResumeTimeout: true });
+const IDLE = settingsWith({ idleTimeoutSeconds: 60, idleWarningSeconds: 10, quitOnSessionEnded: false });
 
 const endedEffects = (effects: readonly Effect[]) => effects.filter((e) => e.type === 'dispatchEnded');
 const effectTypes = (effects: readonly Effect[]) => effects.map((e) => ('timer' in e ? `${e.type}:${e.timer}` : e.type));
@@ -430,6 +433,43 @@ describe('the resume timer effects', () => {
   });
 });
 
+describe('the idle time-out, as effects', () => {
+  it('sets its timer for the warning when the first client connects, and for nothing on input', () => {
+    const { steps } = run([...UP, connect, userInput, userInput], IDLE);
+    expect(steps[2]!.effects).toEqual([{ type: 'startTimer', timer: 'idle', ms: 50_000 }]);
+    expect(steps[3]!.effects).toEqual([]);
+    expect(steps[4]!.effects).toEqual([]);
+  });
+
+  it('looks again when its timer fires after input moved the count, and warns once the count is near its end', () => {
+    const early = run([...UP, connect, at(20_000), userInput, at(50_000), idleFired], IDLE);
+    expect(early.last.effects).toEqual([{ type: 'startTimer', timer: 'idle', ms: 20_000 }]);
+    const warned = run([at(70_000), idleFired], IDLE, early.state);
+    expect(warned.last.effects).toEqual([
+      { type: 'dispatchIdleWarning', event: 'omni.services.livestream.session.idle_warning', payload: { secondsLeft: 10 } },
+      { type: 'startTimer', timer: 'idle', ms: 10_000 },
+    ]);
+    const ended = run([at(80_000), idleFired], IDLE, warned.state);
+    expect(effectTypes(ended.last.effects)).toEqual(['cancelTimer:idle', 'dispatchEnded']);
+    expect(endedEffects(ended.last.effects)[0]).toMatchObject({ payload: { cause: 'IDLE_TIMEOUT' } });
+  });
+
+  it('cancels a warning given, and sets its timer for the new warning, on input', () => {
+    const warned = run([...UP, connect, at(50_000), idleFired], IDLE);
+    const { last } = run([at(52_000), userInput], IDLE, warned.state);
+    expect(last.effects).toEqual([
+      { type: 'dispatchIdleWarningCancelled', event: 'omni.services.livestream.session.idle_warning_cancelled', payload: {} },
+      { type: 'startTimer', timer: 'idle', ms: 50_000 },
+    ]);
+  });
+
+  it('does nothing when its timer fires after the count stopped', () => {
+    const before = run([...UP, connect, disconnect], IDLE).state;
+    const { last } = run([at(60_000), idleFired], IDLE, before);
+    expect(last).toEqual({ state: before, effects: [] });
+  });
+});
+
 describe('step', () => {
   const ALL_INPUTS: SessionInput[] = [
     appReady,
@@ -444,6 +484,8 @@ describe('step', () => {
     timerFired,
     maxSessionFired,
     firstConnectionFired,
+    idleFired,
+    userInput,
     connectAs('c'),
     disconnectAs('c'),
     shutdown(),
@@ -458,11 +500,20 @@ describe('step', () => {
     const exited = run([...UP, connect, appExited]);
     const policies = settingsWith({ maxSessionSeconds: 60, firstConnectionTimeoutSeconds: 30, quitOnSessionEnded: false });
     const timed = run([...UP, credentials(), connectAs('c'), disconnectAs('d'), endSession(false), shutdown(5)], policies);
-    return [INITIAL_STATE, ...quit.steps.map((s) => s.state), ...noQuit.steps.map((s) => s.state), recycling.state, exited.state, ...timed.steps.map((s) => s.state)];
+    const idle = run([...UP, connect, at(50_000), idleFired, userInput, at(55_000), endSession(false), connect, disconnect], IDLE);
+    return [
+      INITIAL_STATE,
+      ...quit.steps.map((s) => s.state),
+      ...noQuit.steps.map((s) => s.state),
+      recycling.state,
+      exited.state,
+      ...timed.steps.map((s) => s.state),
+      ...idle.steps.map((s) => s.state),
+    ];
   };
 
   it('never mutates its input state (every input from every kind of state, deep-frozen)', () => {
-    for (const settings of [DEFAULTS, NO_QUIT, OPT_IN_TIMER, settingsWith({ resumeTimeoutSeconds: 0, waitForSessionReadyEvent: true })]) {
+    for (const settings of [DEFAULTS, NO_QUIT, OPT_IN_TIMER, IDLE, settingsWith({ resumeTimeoutSeconds: 0, waitForSessionReadyEvent: true })]) {
       for (const state of interestingStates()) {
         const snapshot = structuredClone(state);
         deepFreeze(state);

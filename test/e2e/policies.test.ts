@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkReady, endSession, setCredentials } from '../../generated/sdk.gen.js';
-import { sendEvents } from '../support/contract.js';
+import { assertMatchesSchema, sendEvents } from '../support/contract.js';
 import { SEED_CREDENTIALS } from '../support/fixtures.js';
 import { killProcesses, startCli } from '../support/process.js';
 import { EventStreamReader } from '../support/sse.js';
@@ -16,6 +16,8 @@ const EXT = '--/exts/omni.services.livestream.session';
 const FAKE_APP = fileURLToPath(new URL('../fixtures/fake-app.mjs', import.meta.url));
 const CLIENT_CONNECTED = 'omni.kit.livestream.client_connected:immediate';
 const ENDED = 'omni.services.livestream.session.ended';
+const IDLE_WARNING = 'omni.services.livestream.session.idle_warning';
+const IDLE_WARNING_CANCELLED = 'omni.services.livestream.session.idle_warning_cancelled';
 
 describe('livestream-session with the session policies', () => {
   it('ends a session at maxSessionSeconds (set from its env variable) with cause MAX_SESSION_LENGTH, then exits 0', async () => {
@@ -53,6 +55,42 @@ describe('livestream-session with the session policies', () => {
     expect(await cli.exited).toEqual({ code: 0, signal: null });
     await stream.done;
     expect(stream.names()).not.toContain(ENDED);
+  });
+});
+
+describe('livestream-session --/…/idleTimeoutSeconds -- <app> that stops reporting user input', () => {
+  it('warns the application, cancels the warning on its input, warns again, then ends the session with cause IDLE_TIMEOUT and exits 0', async () => {
+    const goFile = join(mkdtempSync(join(tmpdir(), 'livestream-go-')), 'go');
+    // The warning leaves the application 2 s to answer it, however loaded the machine.
+    const idle = [`${EXT}/idleTimeoutSeconds=3`, `${EXT}/idleWarningSeconds=2`];
+    const { cli, client } = await startCli([`${HTTP}/host=127.0.0.1`, ...idle, '--', process.execPath, FAKE_APP, `--go-file=${goFile}`, '--input-on-warning=1']);
+    const stream = await EventStreamReader.open(client);
+    writeFileSync(goFile, '');
+    await cli.waitForOutput('fake-app: ready signalled');
+    await setCredentials({ client, body: SEED_CREDENTIALS });
+    await sendEvents(client, CLIENT_CONNECTED);
+    await cli.waitForOutput('fake-app: session ended cause=IDLE_TIMEOUT sessionId=null');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
+    // What the application saw, in order: a warning it answered with input, the cancel, a warning it let run out, the end.
+    const seen = cli.stdout.split('\n').filter((line) => /fake-app: (idle|reporting user input|session ended)/.test(line));
+    expect(seen).toEqual([
+      'fake-app: idle warning secondsLeft=2',
+      'fake-app: reporting user input',
+      'fake-app: idle warning cancelled',
+      'fake-app: idle warning secondsLeft=2',
+      'fake-app: session ended cause=IDLE_TIMEOUT sessionId=null',
+    ]);
+    // The event stream carried the same, each payload as the spec declares it.
+    await stream.done;
+    const idleEvents = stream.received.filter((e) => e.event.startsWith('omni.services.livestream.session.idle') || e.event === ENDED);
+    expect(idleEvents.map((e) => [e.event, e.data])).toEqual([
+      [IDLE_WARNING, { secondsLeft: 2 }],
+      [IDLE_WARNING_CANCELLED, {}],
+      [IDLE_WARNING, { secondsLeft: 2 }],
+      [ENDED, { sessionId: null, cause: 'IDLE_TIMEOUT' }],
+    ]);
+    assertMatchesSchema('IdleWarning', idleEvents[0]!.data);
+    assertMatchesSchema('SessionEnded', idleEvents[3]!.data);
   });
 });
 

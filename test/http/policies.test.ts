@@ -4,6 +4,8 @@ import { APP_READY, CLIENT_CONNECTED, NEW_FRAME, SEED_CREDENTIALS, startService,
 
 afterEach(stopServices);
 
+const USER_INPUT = 'omni.services.livestream.session.user_input';
+
 async function metricsText(running: RunningService): Promise<string> {
   const { data } = await getMetrics({ client: running.client, parseAs: 'text' });
   return data as string;
@@ -41,6 +43,25 @@ describe('the session policies over HTTP', () => {
     const text = await metricsText(running);
     expect(endedTotal(text, 'NO_CLIENT_CONNECTED')).toBe(1);
     expect(endedTotal(text, 'MAX_SESSION_LENGTH')).toBe(1);
+    expect(running.exits).toEqual([]);
+  });
+
+  it('show the idle seconds left, restarted by user input sent to the event API, and count IDLE_TIMEOUT in sessions_ended_total', async () => {
+    const running = await startService({ idleTimeoutSeconds: 60, idleWarningSeconds: 10, quitOnSessionEnded: false });
+    await running.send(APP_READY, NEW_FRAME);
+    const idle = async () => {
+      const { data } = await getStatus({ client: running.client });
+      return { idleSecondsLeft: data?.idleSecondsLeft, settings: data?.settings };
+    };
+    expect(await idle()).toMatchObject({ idleSecondsLeft: null, settings: { idleTimeoutSeconds: 60, idleWarningSeconds: 10 } });
+    await running.send(CLIENT_CONNECTED);
+    running.clock.advanceSeconds(45);
+    expect((await idle()).idleSecondsLeft).toBe(15);
+    await running.send(USER_INPUT);
+    expect((await idle()).idleSecondsLeft).toBe(60);
+    running.clock.advanceSeconds(60);
+    expect((await idle()).idleSecondsLeft).toBeNull();
+    expect(endedTotal(await metricsText(running), 'IDLE_TIMEOUT')).toBe(1);
     expect(running.exits).toEqual([]);
   });
 

@@ -20,6 +20,7 @@ export const LISTENED: readonly ListenedEvent[] = [
   'omni.services.livestream.session.ready',
   'omni.kit.livestream.client_connected:immediate',
   'omni.kit.livestream.client_disconnected:immediate',
+  'omni.services.livestream.session.user_input',
 ];
 
 /** The streaming application is up and its session ready. */
@@ -45,10 +46,16 @@ async function compare(model: SessionModel, real: Real): Promise<void> {
   }
   const { response, data, error } = await checkReady({ client: real.running.client });
   expect({ httpStatus: response.status, body: data ?? error }).toEqual(expected);
-  if (model.settings.maxSessionSeconds > 0 || model.settings.firstConnectionTimeoutSeconds > 0) {
+  const { maxSessionSeconds, firstConnectionTimeoutSeconds, idleTimeoutSeconds } = model.settings;
+  if (maxSessionSeconds > 0 || firstConnectionTimeoutSeconds > 0 || idleTimeoutSeconds > 0) {
     // Only where a policy is on: a request more per command is a third of a sequence's time.
     const { data: status } = await getStatus({ client: real.running.client });
-    const shown = { clients: status?.clients, sessionSecondsLeft: status?.sessionSecondsLeft, firstConnectionSecondsLeft: status?.firstConnectionSecondsLeft };
+    const shown = {
+      clients: status?.clients,
+      sessionSecondsLeft: status?.sessionSecondsLeft,
+      firstConnectionSecondsLeft: status?.firstConnectionSecondsLeft,
+      idleSecondsLeft: status?.idleSecondsLeft,
+    };
     expect(shown).toEqual({ clients: model.clients, ...model.policies() });
   }
   expect(real.running.exits).toEqual([]);
@@ -152,14 +159,21 @@ export const CREDENTIAL_EXAMPLES: readonly CredentialsExample[] = [
   },
 ];
 
-export const settingsArbitrary: fc.Arbitrary<ModelSettings> = fc.record({
-  quitOnSessionEnded: fc.boolean(),
-  resumeTimeoutSeconds: fc.integer({ min: 0, max: 5 }),
-  waitForSessionReadyEvent: fc.boolean(),
-  endSessionOnResumeTimeout: fc.boolean(),
-  maxSessionSeconds: fc.constantFrom(0, 0, 1, 2, 5),
-  firstConnectionTimeoutSeconds: fc.constantFrom(0, 0, 1, 2, 5),
-});
+/** [idleTimeoutSeconds, idleWarningSeconds], with the time-out on. */
+const IDLE_SETTINGS: ReadonlyArray<[number, number]> = [[1, 0], [2, 1], [3, 1], [5, 2], [5, 4]];
+
+export const settingsArbitrary: fc.Arbitrary<ModelSettings> = fc
+  .record({
+    quitOnSessionEnded: fc.boolean(),
+    resumeTimeoutSeconds: fc.integer({ min: 0, max: 5 }),
+    waitForSessionReadyEvent: fc.boolean(),
+    endSessionOnResumeTimeout: fc.boolean(),
+    maxSessionSeconds: fc.constantFrom(0, 0, 1, 2, 5),
+    firstConnectionTimeoutSeconds: fc.constantFrom(0, 0, 1, 2, 5),
+    // [idleTimeoutSeconds, idleWarningSeconds]: the warning comes before the time-out (one that does not is refused at start-up).
+    idle: fc.constantFrom<[number, number]>([0, 10], [0, 0], ...IDLE_SETTINGS),
+  })
+  .map(({ idle: [idleTimeoutSeconds, idleWarningSeconds], ...rest }) => ({ ...rest, idleTimeoutSeconds, idleWarningSeconds }));
 
 const endSessionBody: fc.Arbitrary<EndSessionRequest | undefined> = fc.option(
   fc.record(
@@ -175,6 +189,8 @@ const seconds = fc.oneof(fc.integer({ min: 0, max: 24 }).map((quarters) => quart
 
 export const commandArbitraries: Array<fc.Arbitrary<Command>> = [
   fc.constantFrom(...LISTENED).map((event) => new SendEvent(event)),
+  // User input, more often: it restarts or cancels the idle count.
+  fc.constant(new SendEvent('omni.services.livestream.session.user_input')),
   // App ready and the first frame again, so that most runs get past readiness rows 1 and 2.
   fc.constantFrom<ListenedEvent>('omni.kit.app.GLOBAL_EVENT_APP_READY', 'omni.usd.StageRenderingEventType.NEW_FRAME').map((e) => new SendEvent(e)),
   fc.constantFrom<ListenedEvent>('omni.kit.livestream.client_connected:immediate', 'omni.kit.livestream.client_disconnected:immediate').map((e) => new SendEvent(e)),
@@ -188,4 +204,32 @@ export const commandArbitraries: Array<fc.Arbitrary<Command>> = [
   fc.constantFrom(...CREDENTIAL_EXAMPLES).map((example) => new PostCredentials(example)),
   seconds.map((s) => new AdvanceClock(s)),
   seconds.map((s) => new AdvanceClock(s)),
+];
+
+/** Settings with the idle time-out on, for the sequences that dwell on it. */
+export const idleSettingsArbitrary: fc.Arbitrary<ModelSettings> = fc
+  .tuple(settingsArbitrary, fc.constantFrom(...IDLE_SETTINGS))
+  .map(([settings, [idleTimeoutSeconds, idleWarningSeconds]]) => ({ ...settings, idleTimeoutSeconds, idleWarningSeconds }));
+
+const CONNECTED: ListenedEvent = 'omni.kit.livestream.client_connected:immediate';
+const DISCONNECTED: ListenedEvent = 'omni.kit.livestream.client_disconnected:immediate';
+const USER_INPUT: ListenedEvent = 'omni.services.livestream.session.user_input';
+
+/**
+ * Commands weighted to reach the idle warning and its edges: clients come and go, input
+ * comes or does not while time passes, a resume window opens.
+ */
+/** Steps of time up to most of an idle time-out, a tick, and a tick short of a second. */
+const idleSeconds = fc.constantFrom(0.001, 0.25, 0.999, 1, 1.5, 2, 3, 4);
+
+export const idleCommandArbitraries: Array<fc.Arbitrary<Command>> = [
+  fc.constant(new SendEvent(CONNECTED)),
+  fc.constantFrom(CONNECTED, DISCONNECTED).map((e) => new SendEvent(e)),
+  fc.tuple(fc.constantFrom(CONNECTED, DISCONNECTED), fc.constantFrom('c1', 'c2')).map(([e, id]) => new SendEvent(e, id)),
+  fc.constant(new SendEvent(USER_INPUT)),
+  endSessionBody.map((body) => new EndSession(body)),
+  fc.constantFrom(...CREDENTIAL_EXAMPLES).map((example) => new PostCredentials(example)),
+  idleSeconds.map((s) => new AdvanceClock(s)),
+  idleSeconds.map((s) => new AdvanceClock(s)),
+  idleSeconds.map((s) => new AdvanceClock(s)),
 ];

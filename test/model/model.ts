@@ -11,6 +11,8 @@ export interface ModelSettings {
   readonly endSessionOnResumeTimeout: boolean;
   readonly maxSessionSeconds: number;
   readonly firstConnectionTimeoutSeconds: number;
+  readonly idleTimeoutSeconds: number;
+  readonly idleWarningSeconds: number;
 }
 
 export type ListenedEvent =
@@ -18,13 +20,16 @@ export type ListenedEvent =
   | 'omni.usd.StageRenderingEventType.NEW_FRAME'
   | 'omni.services.livestream.session.ready'
   | 'omni.kit.livestream.client_connected:immediate'
-  | 'omni.kit.livestream.client_disconnected:immediate';
+  | 'omni.kit.livestream.client_disconnected:immediate'
+  | 'omni.services.livestream.session.user_input';
 
-export type EndCause = 'GRACEFUL_SHUTDOWN' | 'RESUME_TIMEOUT' | 'RESUME_DISABLED' | 'MAX_SESSION_LENGTH' | 'NO_CLIENT_CONNECTED' | 'SHUTDOWN';
+export type EndCause = 'GRACEFUL_SHUTDOWN' | 'RESUME_TIMEOUT' | 'RESUME_DISABLED' | 'MAX_SESSION_LENGTH' | 'NO_CLIENT_CONNECTED' | 'SHUTDOWN' | 'IDLE_TIMEOUT';
 
 export type Dispatched =
   | { event: 'omni.services.livestream.session.ended'; payload: { sessionId: string | null; cause: EndCause; deadlineSeconds?: number } }
-  | { event: 'omni.services.livestream.session.stun_credentials'; payload: unknown };
+  | { event: 'omni.services.livestream.session.stun_credentials'; payload: unknown }
+  | { event: 'omni.services.livestream.session.idle_warning'; payload: { secondsLeft: number } }
+  | { event: 'omni.services.livestream.session.idle_warning_cancelled'; payload: Record<string, never> };
 
 export interface ModelReadiness {
   httpStatus: 200 | 503;
@@ -38,11 +43,15 @@ export const MAX_CLIENT_IDS = 10_000;
 
 /** What the original's model reads as `gracefulShutdown: true`. */
 const GRACEFUL = new Set<unknown>([true, 1, 'true', 'TRUE', 'True', 'Yes', 'yes', 't', 'y', 'on', '1']);
-/** A deadline that ends the session when reached; `order` breaks ties as timers started earlier fire first. */
+/**
+ * A deadline that ends the session when reached (or, for the idle warning, warns); `order`
+ * breaks ties as timers started earlier fire first. The idle count's timer is started at or
+ * after every other of its session, so it comes last on a tie.
+ */
 interface Deadline {
   at: number;
   order: number;
-  cause: EndCause;
+  cause: EndCause | 'IDLE_WARNING';
 }
 
 export class SessionModel {
@@ -73,6 +82,14 @@ export class SessionModel {
   sessionStartedAt: number | null = null;
   /** Credentials of a session nobody has connected to yet (firstConnectionTimeoutSeconds counts from them). */
   credentialsAt: number | null = null;
+  /**
+   * When idle time was last restarted (README: counted only while a client is connected,
+   * from its connect or the last user input; not while a resume window is open); null when
+   * it is not counted.
+   */
+  idleSince: number | null = null;
+  /** The idle warning of the current count was dispatched. */
+  idleWarned = false;
   readonly dispatched: Dispatched[] = [];
   #windowOrder = 0;
   #sessionOrder = 0;
@@ -120,6 +137,7 @@ export class SessionModel {
           this.sessionStartedAt = this.now;
           this.#sessionOrder = ++this.#order;
         }
+        this.#idleRestart();
         return true;
       case 'omni.kit.livestream.client_disconnected:immediate':
         if (clientId === undefined) {
@@ -130,8 +148,25 @@ export class SessionModel {
           this.connectedIds.delete(clientId);
         }
         this.waitingForPreviousClient = false;
+        if (this.clients === 0) this.#idleStop();
+        return true;
+      case 'omni.services.livestream.session.user_input':
+        if (this.idleSince !== null) this.#idleRestart();
         return true;
     }
+  }
+
+  #idleRestart(): void {
+    if (this.settings.idleTimeoutSeconds === 0) return;
+    this.#idleStop();
+    this.idleSince = this.now;
+  }
+
+  /** The count stops; a warning given is cancelled. */
+  #idleStop(): void {
+    if (this.idleWarned) this.dispatched.push({ event: 'omni.services.livestream.session.idle_warning_cancelled', payload: {} });
+    this.idleWarned = false;
+    this.idleSince = null;
   }
 
   credentials(dispatchedPayload: unknown): void {
@@ -154,6 +189,7 @@ export class SessionModel {
     if (this.settings.resumeTimeoutSeconds > 0) {
       this.windowOpenedAt = this.now;
       this.#windowOrder = ++this.#order;
+      this.#idleStop();
       return 'AWAITING_RESUME';
     }
     return this.#end('RESUME_DISABLED');
@@ -169,6 +205,8 @@ export class SessionModel {
       });
     }
     this.shuttingDown = true;
+    this.idleSince = null;
+    this.idleWarned = false;
     this.windowOpenedAt = null;
     this.sessionStartedAt = null;
     this.credentialsAt = null;
@@ -188,6 +226,12 @@ export class SessionModel {
     if (firstConnectionTimeoutSeconds > 0 && this.credentialsAt !== null) {
       deadlines.push({ at: this.credentialsAt + firstConnectionTimeoutSeconds * 1000, order: this.#credentialsOrder, cause: 'NO_CLIENT_CONNECTED' });
     }
+    const { idleTimeoutSeconds, idleWarningSeconds } = this.settings;
+    if (idleTimeoutSeconds > 0 && this.idleSince !== null) {
+      const endsAt = this.idleSince + idleTimeoutSeconds * 1000;
+      if (idleWarningSeconds > 0 && !this.idleWarned) deadlines.push({ at: endsAt - idleWarningSeconds * 1000, order: Infinity, cause: 'IDLE_WARNING' });
+      deadlines.push({ at: endsAt, order: Infinity, cause: 'IDLE_TIMEOUT' });
+    }
     return deadlines;
   }
 
@@ -199,12 +243,19 @@ export class SessionModel {
         .sort((a, b) => a.at - b.at || a.order - b.order)[0];
       if (!next) break;
       this.now = next.at;
-      this.#end(next.cause);
+      if (next.cause !== 'IDLE_WARNING') this.#end(next.cause);
+      else {
+        this.idleWarned = true;
+        const secondsLeft = Math.ceil((this.idleSince! + this.settings.idleTimeoutSeconds * 1000 - this.now) / 1000);
+        this.dispatched.push({ event: 'omni.services.livestream.session.idle_warning', payload: { secondsLeft } });
+      }
     }
     this.now = target;
   }
 
   #end(cause: EndCause): 'COMPLETE' {
+    this.idleSince = null;
+    this.idleWarned = false;
     this.windowOpenedAt = null;
     this.sessionStartedAt = null;
     this.credentialsAt = null;
@@ -221,12 +272,13 @@ export class SessionModel {
   }
 
   /** What /v1/streaming/status shows of the session policies: whole seconds left, or null. */
-  policies(): { sessionSecondsLeft: number | null; firstConnectionSecondsLeft: number | null } {
+  policies(): { sessionSecondsLeft: number | null; firstConnectionSecondsLeft: number | null; idleSecondsLeft: number | null } {
     const left = (since: number | null, seconds: number) =>
       since === null || seconds === 0 ? null : Math.max(0, Math.ceil((since + seconds * 1000 - this.now) / 1000));
     return {
       sessionSecondsLeft: left(this.sessionStartedAt, this.settings.maxSessionSeconds),
       firstConnectionSecondsLeft: left(this.credentialsAt, this.settings.firstConnectionTimeoutSeconds),
+      idleSecondsLeft: left(this.idleSince, this.settings.idleTimeoutSeconds),
     };
   }
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SESSION_ENDED_EVENT, STUN_CREDENTIALS_EVENT } from '../../src/core/events.js';
+import { DISPATCHED_EVENTS } from '../../src/core/events.js';
 import { startService, stopServices } from '../support/service.js';
-import { commandArbitraries, SendEvent, settingsArbitrary, UP, type Real } from './commands.js';
-import { SessionModel } from './model.js';
+import { commandArbitraries, idleCommandArbitraries, idleSettingsArbitrary, SendEvent, settingsArbitrary, UP, type Real } from './commands.js';
+import { SessionModel, type Dispatched, type ListenedEvent, type ModelSettings } from './model.js';
 
 afterEach(stopServices);
 
@@ -26,26 +26,37 @@ const NUM_RUNS = Number(process.env.MODEL_RUNS ?? 1000);
 const MAX_COMMANDS = 20;
 
 describe('the service against a reference model of BEHAVIOUR.md', () => {
-  it('agrees on readiness, endsession answers, dispatched events and quits after every command', async () => {
-    await fc.assert(
-      fc.asyncProperty(settingsArbitrary, fc.boolean(), fc.commands(commandArbitraries, { maxCommands: MAX_COMMANDS }), async (settings, up, commands) => {
+  /**
+   * Runs command sequences against a new service per sequence, comparing it with the model
+   * after each command; each sequence begins with the events of `start` (or of UP, for half of them).
+   */
+  const agree = (settingsArbitrary: fc.Arbitrary<ModelSettings>, commands: typeof commandArbitraries, numRuns: number, start?: readonly ListenedEvent[]) =>
+    fc.assert(
+      fc.asyncProperty(settingsArbitrary, fc.boolean(), fc.commands(commands, { maxCommands: MAX_COMMANDS }), async (settings, up, sequence) => {
         // One service per sequence: a session cannot be reset, and its settings are fixed at start.
         const running = await startService(settings);
         const real: Real = { running, dispatched: [] };
-        running.service.bus.on(SESSION_ENDED_EVENT, (payload) => real.dispatched.push({ event: SESSION_ENDED_EVENT, payload }));
-        running.service.bus.on(STUN_CREDENTIALS_EVENT, (payload) => real.dispatched.push({ event: STUN_CREDENTIALS_EVENT, payload }));
+        for (const event of DISPATCHED_EVENTS) running.service.bus.on(event, (payload) => real.dispatched.push({ event, payload } as Dispatched));
         const model = new SessionModel(settings);
         try {
           // Half the sequences start with the streaming app up, so that more of them reach the later readiness rows.
-          if (up) for (const event of UP) await new SendEvent(event).run(model, real);
-          await fc.asyncModelRun(() => ({ model, real }), commands);
+          for (const event of start ?? (up ? UP : [])) await new SendEvent(event).run(model, real);
+          await fc.asyncModelRun(() => ({ model, real }), sequence);
           // A quit happens once, whatever came after it.
           expect(running.exits).toEqual(model.quitting ? [0] : []);
         } finally {
           await stopServices();
         }
       }),
-      { numRuns: NUM_RUNS },
+      { numRuns },
     );
+
+  it('agrees on readiness, endsession answers, dispatched events and quits after every command', async () => {
+    await agree(settingsArbitrary, commandArbitraries, NUM_RUNS);
+  }, 120_000);
+
+  it('agrees on the idle time-out: its warnings, their cancels and its ends', async () => {
+    // Each begins with a client connected: the idle time is counted from there.
+    await agree(idleSettingsArbitrary, idleCommandArbitraries, Math.ceil(NUM_RUNS / 5), [...UP, 'omni.kit.livestream.client_connected:immediate']);
   }, 120_000);
 });

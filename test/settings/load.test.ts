@@ -116,6 +116,8 @@ describe('environment variables', () => {
       LIVESTREAM_SESSION_APP_STOP_GRACE_SECONDS: '5',
       LIVESTREAM_SESSION_MAX_SESSION_SECONDS: '28800',
       LIVESTREAM_SESSION_FIRST_CONNECTION_TIMEOUT_SECONDS: '120',
+      LIVESTREAM_SESSION_IDLE_TIMEOUT_SECONDS: '300',
+      LIVESTREAM_SESSION_IDLE_WARNING_SECONDS: '30',
       LIVESTREAM_SESSION_AGONES: 'true',
       LIVESTREAM_SESSION_AGONES_HEALTH_PERIOD_SECONDS: '3',
       LIVESTREAM_SESSION_AGONES_SESSIONS_COUNTER: 'games',
@@ -147,6 +149,8 @@ describe('environment variables', () => {
       appStopGraceSeconds: 5,
       maxSessionSeconds: 28800,
       firstConnectionTimeoutSeconds: 120,
+      idleTimeoutSeconds: 300,
+      idleWarningSeconds: 30,
       agones: true,
       agonesHealthPeriodSeconds: 3,
       agonesSessionsCounter: 'games',
@@ -173,6 +177,16 @@ describe('environment variables', () => {
   it('refuse a headers time-out longer than the request time-out', () => {
     const env = { LIVESTREAM_SESSION_HEADERS_TIMEOUT_SECONDS: '40', LIVESTREAM_SESSION_REQUEST_TIMEOUT_SECONDS: '30' };
     expect(() => loadSettings({ env })).toThrow(/headersTimeoutSeconds: 40 \(expected at most requestTimeoutSeconds, 30\)/);
+  });
+
+  it('refuse an idle warning that is not shorter than the idle time-out, naming both and the way out', () => {
+    const env = { LIVESTREAM_SESSION_IDLE_TIMEOUT_SECONDS: '30', LIVESTREAM_SESSION_IDLE_WARNING_SECONDS: '30' };
+    expect(() => loadSettings({ env })).toThrow('Invalid value for idleWarningSeconds: 30 (expected less than idleTimeoutSeconds, 30, or 0 for no warning)');
+    // The default warning (10 s) counts too: a time-out of 10 s or less needs a shorter one, or none.
+    expect(() => loadSettings({ args: ['--/exts/omni.services.livestream.session/idleTimeoutSeconds=5'] })).toThrow(/idleWarningSeconds: 10 \(expected less than idleTimeoutSeconds, 5/);
+    expect(loadSettings({ args: ['--/exts/omni.services.livestream.session/idleTimeoutSeconds=5', '--/exts/omni.services.livestream.session/idleWarningSeconds=0'] }).settings).toMatchObject({ idleTimeoutSeconds: 5, idleWarningSeconds: 0 });
+    // With the time-out off, the warning is never given, whatever it is.
+    expect(loadSettings({ env: { LIVESTREAM_SESSION_IDLE_WARNING_SECONDS: '600' } }).settings).toMatchObject({ idleTimeoutSeconds: 0, idleWarningSeconds: 600 });
   });
 
   it('count as unset when empty or missing', () => {

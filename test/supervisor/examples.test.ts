@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkReady, endSession, setCredentials } from '../../generated/sdk.gen.js';
-import { specCheckedClient } from '../support/contract.js';
+import { sendEvents, specCheckedClient } from '../support/contract.js';
 import { CliProcess, freePort, killProcesses } from '../support/process.js';
 import { SEED_CREDENTIALS } from '../support/service.js';
 
@@ -36,6 +36,20 @@ describe.each([
     const ended = cli.logs().find((l) => l.msg === 'application exited' || l.msg === 'application stopped');
     expect(ended, cli.stdout).toMatchObject({ code: 0, signal: null });
     expect(cli.stderr).not.toMatch(/unbound variable|line \d+:/);
+  });
+});
+
+describe('the node-app example', () => {
+  it('shows the idle countdown it is sent, and ends with the session when nobody gives input', async () => {
+    const port = await freePort();
+    const idle = ['--/exts/omni.services.livestream.session/idleTimeoutSeconds=2', '--/exts/omni.services.livestream.session/idleWarningSeconds=1'];
+    const cli = new CliProcess([`--/exts/omni.services.transport.server.http/port=${port}`, ...idle, '--', process.execPath, example('node-app/app.mjs')]);
+    const client = specCheckedClient(`http://127.0.0.1:${port}`);
+    await cli.waitForOutput('node-app: reported omni.usd.StageRenderingEventType.NEW_FRAME');
+    await sendEvents(client, 'omni.kit.livestream.client_connected:immediate');
+    await cli.waitForOutput('node-app: no input: the session ends in 1 s');
+    await cli.waitForOutput('node-app: session ended (IDLE_TIMEOUT)');
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
   });
 });
 
