@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { createSystemClock } from './core/clock.js';
 import { APP_READY_EVENT, NEW_FRAME_EVENT } from './core/events.js';
 import { createCliLogger, logFormat, LOG_LEVELS } from './logger.js';
-import { createSessionService, type SessionService } from './service.js';
+import { logLoaded, serviceOf, type SessionService } from './service.js';
 import { isKitArg, loadSettings, SettingsError } from './settings/load.js';
 import { settingsHelp } from './settings/reference.js';
 import { SESSION_URL_ENV } from './settings/table.js';
@@ -131,10 +131,11 @@ async function main(argv: string[]): Promise<void> {
   let service: SessionService;
   try {
     logger = createCliLogger({ destination: output?.stdout.logDestination, format: logFormat(process.env, { pretty: options.pretty, terminal: process.stdout.isTTY === true }) });
-    service = createSessionService({
-      configFile: options.config,
+    // The composition root: the settings are loaded here, once, and handed down.
+    const loaded = loadSettings({ configFile: options.config, env: process.env, args: options.kitArgs });
+    logLoaded(loaded, logger);
+    service = serviceOf(loaded.settings, {
       env: process.env,
-      args: options.kitArgs,
       clock,
       logger,
       onExit: (code) => (supervision ? void supervision.shutDown(code) : process.exit(code)),

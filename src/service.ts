@@ -15,13 +15,19 @@ import { loadSpec } from './http/spec.js';
 import { EventStreams } from './http/stream-events.js';
 import { createLogger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
-import { loadSettings, type SettingsSources } from './settings/load.js';
+import { loadSettings, type LoadedSettings, type SettingsSources } from './settings/load.js';
 import type { Settings } from './settings/table.js';
 import { startWebhooks } from './webhooks/index.js';
 
-export interface SessionServiceOptions extends Omit<SettingsSources, 'overrides'> {
+export interface SessionServiceOptions extends Omit<SettingsSources, 'overrides'>, Omit<ServiceParts, 'env'> {
   /** Settings from code: the highest-precedence source. */
   settings?: Partial<Settings>;
+}
+
+/** What a service is made of beside its settings. */
+export interface ServiceParts {
+  /** The process environment: the Agones SDK sidecar's ports are read from it. */
+  env?: Record<string, string | undefined>;
   clock?: Clock;
   logger?: Logger;
   bus?: KitEventBus;
@@ -69,11 +75,26 @@ export interface SessionService {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * Loads the settings from the sources given (a `.kit` file, the environment, Kit-style
+ * arguments, `settings` from code), logs what loading them noted, and makes the service.
+ */
 export function createSessionService(options: SessionServiceOptions = {}): SessionService {
   const logger = options.logger ?? createLogger();
-  const { settings, warnings, notes } = loadSettings({ ...options, overrides: options.settings });
+  const loaded = loadSettings({ ...options, overrides: options.settings });
+  logLoaded(loaded, logger);
+  return serviceOf(loaded.settings, { ...options, logger });
+}
+
+/** Logs the notes and warnings of loading the settings. */
+export function logLoaded({ notes, warnings }: LoadedSettings, logger: Logger): void {
   for (const note of notes) logger.info({}, note);
   for (const warning of warnings) logger.warn({}, warning);
+}
+
+/** Makes the service from settings already loaded (the CLI loads them itself). */
+export function serviceOf(settings: Settings, options: ServiceParts = {}): SessionService {
+  const logger = options.logger ?? createLogger();
   const clock = options.clock ?? createSystemClock();
   const bus = options.bus ?? createKitEventBus((err, event) => logger.error({ err, event }, 'event handler failed'));
   const onExit = options.onExit ?? ((code: number) => process.exit(code));
