@@ -93,22 +93,27 @@ export class AgonesAdapter {
       case 'send': {
         const { call } = effect;
         const failed = (error: unknown) => this.#apply(failure(call, error));
-        if (effect.call === 'gameserver') {
-          sdk.gameServer().then((declared) => this.#apply({ type: 'gameServerRead', declared }), failed);
-          return;
+        const taken = () => this.#apply({ type: 'answered', call, outcome: 'taken' });
+        switch (effect.call) {
+          case 'gameserver':
+            sdk.gameServer().then((declared) => this.#apply({ type: 'gameServerRead', declared }), failed);
+            return;
+          case 'setlabel':
+            sdk.setLabel(effect.key, effect.value).then(taken, failed);
+            return;
+          case 'updatecounter':
+            sdk.updateCounter(effect.name, effect.countDiff).then(taken, failed);
+            return;
+          case 'addlistvalue':
+            sdk.addListValue(effect.name, effect.value).then(taken, failed);
+            return;
+          case 'removelistvalue':
+            sdk.removeListValue(effect.name, effect.value).then(taken, failed);
+            return;
+          default:
+            sdk[effect.call]().then(taken, failed);
+            return;
         }
-        const sent =
-          effect.call === 'setlabel'
-            ? sdk.setLabel(effect.key, effect.value)
-            : effect.call === 'updatecounter'
-              ? sdk.updateCounter(effect.name, effect.countDiff)
-              : effect.call === 'addlistvalue'
-                ? sdk.addListValue(effect.name, effect.value)
-                : effect.call === 'removelistvalue'
-                  ? sdk.removeListValue(effect.name, effect.value)
-                  : sdk[effect.call]();
-        sent.then(() => this.#apply({ type: 'answered', call, outcome: 'taken' }), failed);
-        return;
       }
       case 'startTimer':
         this.#timers.start(effect.timer, effect.ms);
