@@ -80,11 +80,20 @@ export class Sidecar {
     if (!answer.ok) throw new Error(`POST ${path}: ${answer.status}`);
   }
 
-  /** The GameServer as the sidecar holds it now (its watch shows no Counter or List change in local mode). */
+  /**
+   * The GameServer as the sidecar holds it now (its watch shows no Counter or List change in local
+   * mode). Local mode hands its GameServer to the gateway by reference and releases its lock before
+   * the gateway encodes it (agones pkg/sdkserver/localsdk.go, GetGameServer): a read that meets a
+   * List change being made fails with 500 "size mismatch" (about 1 read in 500 under constant
+   * change). That failure is the sidecar's, not the service's: the read is made again, a few times at most.
+   */
   async gameServer(): Promise<GameServerSeen> {
-    const answer = await fetch(`${this.url}/gameserver`);
-    if (!answer.ok) throw new Error(`GET /gameserver: ${answer.status}`);
-    return seenOf((await answer.json()) as WatchedGameServer);
+    for (let tries = 1; ; tries++) {
+      const answer = await fetch(`${this.url}/gameserver`);
+      if (answer.ok) return seenOf((await answer.json()) as WatchedGameServer);
+      const body = await answer.text();
+      if (!body.includes('size mismatch') || tries === 5) throw new Error(`GET /gameserver: ${answer.status} ${body}`);
+    }
   }
 
   /**
