@@ -118,6 +118,6 @@ describe('the application’s output, through the supervisor', () => {
     const pid = await cli.appPid();
     cli.child.kill('SIGKILL');
     await cli.exited;
-    expect(await goneWithin(pid, 1000)).toBe(true);
+    expect(await goneWithin(pid, 5000)).toBe(true);
   });
 });
